@@ -1,0 +1,1 @@
+"""Sphericity Studio's PySide6 application and its command line."""

@@ -1,0 +1,95 @@
+"""Entry point of `sphericity`: parses the command line and dispatches to a subcommand module.
+
+Each subcommand lives in its own module under app/cli exposing `add_arguments(parser)` and
+`run(args) -> int`. Modules are imported only for the command that runs, so `sphericity info`
+never pays for torch or Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("app.cli.cmd_project", "create a new, empty project"),
+    "info": ("app.cli.cmd_project", "show what a project holds"),
+    "import": ("app.cli.cmd_import", "import DICOM, NIfTI, PNG/TIFF/JPEG frames into a project"),
+    "import-masks": ("app.cli.cmd_import", "turn LV label maps into readings"),
+    "generate": ("app.cli.cmd_generate", "generate phantom frames (files or into a project)"),
+    "demo": ("app.cli.cmd_demo", "create (once) and open the demo project"),
+    "gui": ("app.cli.cmd_gui", "open a project in the window"),
+    "train": ("app.cli.cmd_model", "train the SI model on a project's readings"),
+    "runs": ("app.cli.cmd_model", "list a project's training runs"),
+    "predict": ("app.cli.cmd_model", "predict SI and landmarks with a run"),
+    "gradcam": ("app.cli.cmd_model", "write a Grad-CAM overlay of one image"),
+    "evaluate": ("app.cli.cmd_model", "evaluate a run against the reference SI"),
+    "bench": ("app.cli.cmd_model", "benchmark training, prediction and Grad-CAM throughput"),
+    "weights": ("app.cli.cmd_model", "manage pretrained ResNet50 weights"),
+    "export": ("app.cli.cmd_export", "export readings or a labelled dataset as CSV"),
+}
+
+
+def _version_text() -> str:
+    from core import __version__
+
+    try:
+        from core.store.migrations import head_revision
+
+        revision = head_revision()
+    except Exception as exc:  # the version must print even from a broken install
+        revision = f"unknown ({exc})"
+    return f"sphericity-studio {__version__} (schema {revision})"
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="show version and schema revision")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(_version_text())
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sphericity",
+        description="Sphericity Studio: LV sphericity ground truth and an SI model. "
+        "Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action=_VersionAction)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        sub_parser.set_defaults(_module=module_name)
+        module = _maybe_import(module_name)
+        if module is not None:
+            module.add_arguments(name, sub_parser)
+    return parser
+
+
+def _maybe_import(module_name: str):
+    # Argument definitions are cheap; heavy imports inside command modules happen in run().
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["gui"])
+    module = _maybe_import(args._module)
+    if module is None:
+        print(f"sphericity {args.command}: not available in this build", file=sys.stderr)
+        return 2
+    return int(module.run(args.command, args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
