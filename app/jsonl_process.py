@@ -1,4 +1,4 @@
-"""Runs a `sphericity` subcommand as a child process (QProcess) and turns its JSON lines into signals.
+"""Runs a `sphericity` subcommand as a QProcess child and turns its JSON lines into signals.
 
 Training and batch prediction run in a child so the window never freezes and a crash in torch
 cannot take the annotations down. Every stdout line that parses as a JSON object is an event;

@@ -29,43 +29,46 @@ CHILD = textwrap.dedent(
 )
 
 
-def _run(qtbot, tmp_path, mode):
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    runner = JsonLinesProcess()
-    events, logs, failures = [], [], []
-    runner.event.connect(events.append)
-    runner.logLine.connect(logs.append)
-    runner.failed.connect(failures.append)
-    return runner, events, logs, failures, script
+class Child:
+    def __init__(self, tmp_path):
+        self.script = tmp_path / "child.py"
+        self.script.write_text(CHILD)
+        self.runner = JsonLinesProcess()
+        self.events, self.logs, self.failures = [], [], []
+        self.runner.event.connect(self.events.append)
+        self.runner.logLine.connect(self.logs.append)
+        self.runner.failed.connect(self.failures.append)
+
+    def start(self, mode):
+        self.runner.start_program(sys.executable, [str(self.script), mode])
 
 
 def test_events_and_log_lines(qtbot, tmp_path):
-    runner, events, logs, failures, script = _run(qtbot, tmp_path, "ok")
-    with qtbot.waitSignal(runner.finished, timeout=20_000) as blocker:
-        runner.start_program(sys.executable, [str(script), "ok"])
+    child = Child(tmp_path)
+    with qtbot.waitSignal(child.runner.finished, timeout=20_000) as blocker:
+        child.start("ok")
     assert blocker.args == [0, True]
-    assert [e["event"] for e in events] == ["start", "done"]  # last line had no newline
-    assert "plain log line" in logs and "warning on stderr" in logs
-    assert failures == []
+    assert [e["event"] for e in child.events] == ["start", "done"]  # last line had no newline
+    assert "plain log line" in child.logs and "warning on stderr" in child.logs
+    assert child.failures == []
 
 
 def test_crash_reports_last_lines(qtbot, tmp_path):
-    runner, events, logs, failures, script = _run(qtbot, tmp_path, "crash")
-    with qtbot.waitSignal(runner.finished, timeout=20_000) as blocker:
-        runner.start_program(sys.executable, [str(script), "crash"])
+    child = Child(tmp_path)
+    with qtbot.waitSignal(child.runner.finished, timeout=20_000) as blocker:
+        child.start("crash")
     assert blocker.args == [3, False]
-    assert len(failures) == 1
-    assert "code 3" in failures[0] and "warning on stderr" in failures[0]
+    assert len(child.failures) == 1
+    assert "code 3" in child.failures[0] and "warning on stderr" in child.failures[0]
 
 
 def test_cancel_is_cooperative(qtbot, tmp_path):
-    runner, events, logs, failures, script = _run(qtbot, tmp_path, "wait")
-    runner.start_program(sys.executable, [str(script), "wait"])
-    qtbot.waitUntil(lambda: any(e["event"] == "start" for e in events), timeout=20_000)
-    with qtbot.waitSignal(runner.finished, timeout=20_000) as blocker:
-        runner.cancel()
+    child = Child(tmp_path)
+    child.start("wait")
+    qtbot.waitUntil(lambda: any(e["event"] == "start" for e in child.events), timeout=20_000)
+    with qtbot.waitSignal(child.runner.finished, timeout=20_000) as blocker:
+        child.runner.cancel()
     assert blocker.args == [0, True]
-    assert events[-1]["event"] == "cancelled"
-    assert failures == []
-    assert not runner.is_running()
+    assert child.events[-1]["event"] == "cancelled"
+    assert child.failures == []
+    assert not child.runner.is_running()
