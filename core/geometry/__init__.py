@@ -1,5 +1,13 @@
 """SI geometry in mm: value types, the one SI function, the perpendicular constraint, contours."""
 
+from core.geometry.constraint import (
+    default_width,
+    drag_axis_point,
+    drag_width_endpoint,
+    snap_mid_length,
+    swap_roles_if_needed,
+    width_level,
+)
 from core.geometry.frame import AxisFrame, distance_mm, midpoint
 from core.geometry.measure import measure, validate_landmarks
 from core.geometry.types import (
@@ -21,8 +29,14 @@ __all__ = [
     "Measurement",
     "Point",
     "Spacing",
+    "default_width",
     "distance_mm",
+    "drag_axis_point",
+    "drag_width_endpoint",
     "measure",
     "midpoint",
+    "snap_mid_length",
+    "swap_roles_if_needed",
     "validate_landmarks",
+    "width_level",
 ]

@@ -27,7 +27,9 @@ class AxisFrame:
     length from M (0) to the apex (1); offset_mm is the signed mm distance along n.
     """
 
-    origin_mm: Point
+    # Offsets are taken from M in pixels before scaling to mm: that keeps the direction exact to
+    # float precision relative to the axis length, not to the size of the coordinates.
+    origin: Point
     u: Point
     n: Point
     length_mm: float
@@ -36,9 +38,9 @@ class AxisFrame:
     @classmethod
     def from_axis(cls, apex: Point, hinge_a: Point, hinge_b: Point, spacing: Spacing) -> AxisFrame:
         """Frame of the axis hinge midpoint -> apex; GeometryError when the axis has no length."""
-        origin = spacing.to_mm(midpoint(hinge_a, hinge_b))
-        tip = spacing.to_mm(apex)
-        dx, dy = tip[0] - origin[0], tip[1] - origin[1]
+        origin = midpoint(hinge_a, hinge_b)
+        dx = (apex[0] - origin[0]) * spacing.col_mm
+        dy = (apex[1] - origin[1]) * spacing.row_mm
         length = math.hypot(dx, dy)
         if not (math.isfinite(length) and length > 0.0):
             raise GeometryError(
@@ -55,8 +57,8 @@ class AxisFrame:
 
     def to_local(self, p: Point) -> tuple[float, float]:
         """(level, offset_mm) of a pixel point."""
-        q = self.spacing.to_mm(p)
-        dx, dy = q[0] - self.origin_mm[0], q[1] - self.origin_mm[1]
+        dx = (p[0] - self.origin[0]) * self.spacing.col_mm
+        dy = (p[1] - self.origin[1]) * self.spacing.row_mm
         along = dx * self.u[0] + dy * self.u[1]
         across = dx * self.n[0] + dy * self.n[1]
         return along / self.length_mm, across
@@ -64,6 +66,9 @@ class AxisFrame:
     def to_px(self, level: float, offset_mm: float) -> Point:
         """Pixel point at a level along the axis and a signed mm offset across it."""
         along = level * self.length_mm
-        x = self.origin_mm[0] + along * self.u[0] + offset_mm * self.n[0]
-        y = self.origin_mm[1] + along * self.u[1] + offset_mm * self.n[1]
-        return self.spacing.to_px((x, y))
+        dx = along * self.u[0] + offset_mm * self.n[0]
+        dy = along * self.u[1] + offset_mm * self.n[1]
+        return (
+            self.origin[0] + dx / self.spacing.col_mm,
+            self.origin[1] + dy / self.spacing.row_mm,
+        )

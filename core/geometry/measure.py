@@ -10,6 +10,9 @@ from core.geometry.types import GeometryError, Landmarks, Measurement, Point, Sp
 # Points closer than this many pixels count as the same point: far below anything a person can
 # place, but well above float noise of coordinates that went through a mm round trip.
 COINCIDENT_PX = 1e-6
+# A width placed exactly at the apex or at the hinge midpoint may cross a hair outside the
+# segment after a mm round trip; that is still on the axis.
+LEVEL_TOLERANCE = 1e-9
 
 _LABELS = {
     "apex": "apex",
@@ -103,7 +106,7 @@ def _check_crossing(apex: Point, m: Point, w1: Point, w2: Point) -> None:
     ax, ay = apex[0] - m[0], apex[1] - m[1]
     denom = ax * ey - ay * ex
     t = ((w1[0] - m[0]) * ey - (w1[1] - m[1]) * ex) / denom
-    if not (0.0 <= t <= 1.0):
+    if not (-LEVEL_TOLERANCE <= t <= 1.0 + LEVEL_TOLERANCE):
         where = "beyond the apex" if t > 1.0 else "below the mitral hinge midpoint"
         raise GeometryError(
             f"the width crosses the long axis {where}; move W1 and W2 so that the width "
