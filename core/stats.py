@@ -1,0 +1,410 @@
+"""Agreement statistics: regression metrics, Bland–Altman limits, ICC(2,1) and reader agreement.
+
+numpy only. Paired inputs drop pairs where either value is missing (None/NaN/inf), so a metric is
+always computed on the pairs that exist and ``n`` says how many there were. A statistic that is
+undefined for the data (fewer than two pairs, no variance) is NaN, never an exception.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+from core.geometry.types import LANDMARK_NAMES
+
+LOA_Z = 1.96  # Bland–Altman 95 % limits of agreement: bias ± 1.96 SD of the differences
+AGREEMENT_STATUSES = ("submitted", "approved")
+_UNCHANGED_TOLERANCE_PX = 1e-6
+_UNCHANGED_STATES = {True, "suggested", "accepted", "unchanged", "confirmed"}
+
+
+# --- paired metrics ---------------------------------------------------------------------------
+
+
+def paired_finite(a, b) -> tuple[np.ndarray, np.ndarray]:
+    """Two 1-D float arrays of equal length, keeping only pairs where both values are finite."""
+    x = np.asarray([np.nan if v is None else v for v in np.ravel(a)], dtype=np.float64)
+    y = np.asarray([np.nan if v is None else v for v in np.ravel(b)], dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"paired values differ in length: {x.size} and {y.size}")
+    keep = np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep]
+
+
+def pearson_r(a, b) -> float:
+    """Pearson correlation of the finite pairs; NaN with fewer than two pairs or no variance."""
+    x, y = paired_finite(a, b)
+    if x.size < 2:
+        return math.nan
+    dx, dy = x - x.mean(), y - y.mean()
+    denominator = math.sqrt(float(dx @ dx) * float(dy @ dy))
+    if denominator == 0.0:
+        return math.nan
+    return float(np.clip((dx @ dy) / denominator, -1.0, 1.0))
+
+
+@dataclass(frozen=True)
+class BlandAltman:
+    """Bland–Altman analysis of a − b: per-pair means and differences, bias and 95 % limits.
+
+    Iterating yields ``(bias, low, high)``, so ``bias, low, high = bland_altman(a, b)`` works.
+    """
+
+    mean: np.ndarray
+    diff: np.ndarray
+    bias: float
+    low: float
+    high: float
+
+    @property
+    def n(self) -> int:
+        return int(self.diff.size)
+
+    def __iter__(self) -> Iterator[float]:
+        return iter((self.bias, self.low, self.high))
+
+
+def bland_altman(a, b) -> BlandAltman:
+    """Bland–Altman of a − b over the finite pairs: bias = mean difference, limits bias ± 1.96 SD.
+
+    The SD uses ddof=1; with one pair the limits are NaN, with none the bias is NaN too.
+    """
+    x, y = paired_finite(a, b)
+    diff = x - y
+    bias = float(diff.mean()) if diff.size else math.nan
+    sd = float(diff.std(ddof=1)) if diff.size >= 2 else math.nan
+    return BlandAltman(
+        mean=(x + y) / 2.0, diff=diff, bias=bias, low=bias - LOA_Z * sd, high=bias + LOA_Z * sd
+    )
+
+
+def regression_metrics(pred, ref) -> dict[str, float | int]:
+    """Model-versus-reference metrics over the finite pairs.
+
+    Keys: n, mse, rmse, mae, pearson_r, r2 (1 − SS_res/SS_tot with SS_tot around the mean of
+    ref), bias (mean pred − ref), loa_low, loa_high (bias ± 1.96 SD, ddof=1), icc_2_1 (pred and
+    ref as two raters).
+    """
+    p, r = paired_finite(pred, ref)
+    n = int(p.size)
+    err = p - r
+    mse = float(np.mean(err**2)) if n else math.nan
+    ss_tot = float(np.sum((r - r.mean()) ** 2)) if n else 0.0
+    ba = bland_altman(p, r)
+    return {
+        "n": n,
+        "mse": mse,
+        "rmse": math.sqrt(mse) if n else math.nan,
+        "mae": float(np.mean(np.abs(err))) if n else math.nan,
+        "pearson_r": pearson_r(p, r),
+        "r2": 1.0 - float(np.sum(err**2)) / ss_tot if ss_tot > 0 else math.nan,
+        "bias": ba.bias,
+        "loa_low": ba.low,
+        "loa_high": ba.high,
+        "icc_2_1": icc_2_1(np.column_stack([p, r])) if n else math.nan,
+    }
+
+
+# --- ICC(2,1) -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _MeanSquares:
+    n: int  # subjects
+    k: int  # raters
+    bms: float  # between subjects (rows)
+    jms: float  # between raters (columns)
+    ems: float  # residual
+
+
+def _mean_squares(matrix) -> _MeanSquares | None:
+    m = np.asarray(matrix, dtype=np.float64)
+    if m.ndim != 2:
+        raise ValueError(f"ICC needs a subjects × raters matrix, got shape {m.shape}")
+    m = m[np.all(np.isfinite(m), axis=1)]  # complete cases only
+    n, k = m.shape
+    if n < 2 or k < 2:
+        return None
+    grand = m.mean()
+    ss_rows = k * float(np.sum((m.mean(axis=1) - grand) ** 2))
+    ss_cols = n * float(np.sum((m.mean(axis=0) - grand) ** 2))
+    ss_err = float(np.sum((m - grand) ** 2)) - ss_rows - ss_cols
+    return _MeanSquares(
+        n, k, ss_rows / (n - 1), ss_cols / (k - 1), max(ss_err, 0.0) / ((n - 1) * (k - 1))
+    )
+
+
+def icc_2_1(matrix) -> float:
+    """Shrout & Fleiss ICC(2,1): two-way random effects, absolute agreement, single rater.
+
+    ``matrix`` is n_subjects × k_raters; rows with a missing value are left out. NaN when fewer
+    than two complete rows or two raters remain, or when the data have no variance at all.
+    """
+    ms = _mean_squares(matrix)
+    if ms is None:
+        return math.nan
+    denominator = ms.bms + (ms.k - 1) * ms.ems + ms.k * (ms.jms - ms.ems) / ms.n
+    if denominator <= 0.0:
+        return math.nan
+    return float((ms.bms - ms.ems) / denominator)
+
+
+def icc_ci(matrix, confidence: float = 0.95) -> tuple[float, float]:
+    """Confidence interval of ICC(2,1) (McGraw & Wong 1996, Satterthwaite degrees of freedom).
+
+    (NaN, NaN) where the approximation does not hold: ICC <= 0 (its variance-component weights
+    turn negative and the bounds stop bracketing the estimate), ICC = 1, or no residual variance.
+    """
+    ms = _mean_squares(matrix)
+    icc = icc_2_1(matrix)
+    if ms is None or not (0.0 < icc < 1.0) or ms.ems <= 0.0:
+        return (math.nan, math.nan)
+    n, k = ms.n, ms.k
+    alpha = 1.0 - confidence
+    a = k * icc / (n * (1.0 - icc))
+    b = 1.0 + k * icc * (n - 1) / (n * (1.0 - icc))
+    v_num = (a * ms.jms + b * ms.ems) ** 2
+    v_den = (a * ms.jms) ** 2 / (k - 1) + (b * ms.ems) ** 2 / ((n - 1) * (k - 1))
+    v = v_num / v_den
+    f_low = f_ppf(1.0 - alpha / 2.0, n - 1, v)
+    f_high = f_ppf(1.0 - alpha / 2.0, v, n - 1)
+    low = (
+        n
+        * (ms.bms - f_low * ms.ems)
+        / (f_low * (k * ms.jms + (k * n - k - n) * ms.ems) + n * ms.bms)
+    )
+    high = (
+        n
+        * (f_high * ms.bms - ms.ems)
+        / (k * ms.jms + (k * n - k - n) * ms.ems + n * f_high * ms.bms)
+    )
+    return (float(low), float(high))
+
+
+# --- F distribution (for the ICC interval; numpy has no quantile function) --------------------
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    # Lentz's continued fraction for the incomplete beta function (Numerical Recipes §6.4).
+    tiny, qab, qap, qam = 1e-300, a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 500):
+        m2 = 2 * m
+        for numerator in (
+            m * (b - m) * x / ((qam + m2) * (a + m2)),
+            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+        ):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-15:
+            break
+    return h
+
+
+def beta_inc(a: float, b: float, x: float) -> float:
+    """Regularised incomplete beta function I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(log_front) * _betacf(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
+
+
+def f_cdf(x: float, df1: float, df2: float) -> float:
+    """Cumulative distribution function of the F distribution."""
+    if x <= 0.0:
+        return 0.0
+    return beta_inc(df1 / 2.0, df2 / 2.0, df1 * x / (df1 * x + df2))
+
+
+def f_ppf(q: float, df1: float, df2: float) -> float:
+    """Quantile of the F distribution, by bisection on the CDF (monotone, so this converges)."""
+    low, high = 0.0, 1.0
+    while f_cdf(high, df1, df2) < q:
+        high *= 2.0
+        if high > 1e12:
+            return math.inf
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if f_cdf(mid, df1, df2) < q:
+            low = mid
+        else:
+            high = mid
+        if high - low <= 1e-15 * high:
+            break
+    return 0.5 * (low + high)
+
+
+# --- reader agreement ---------------------------------------------------------------------------
+
+
+def suggestion_unchanged(suggested: Mapping | None, landmarks=None) -> bool:
+    """Whether a reading is a model suggestion accepted with every point unchanged.
+
+    Understands the two shapes a reading's ``suggested`` record takes: the suggested landmarks
+    themselves (``{"landmarks": {...}, ...}``, compared with the reading's landmarks), or a map of
+    landmark name -> state (core.edits keeps ``name: True`` while a point is an untouched
+    suggestion; "accepted"/"confirmed"/"unchanged" also count as unchanged, "moved" or False do
+    not), either at top level or under ``"points"``. Anything else counts as a reader's own work.
+    """
+    if not suggested:
+        return False
+    suggested_landmarks = suggested.get("landmarks")
+    if isinstance(suggested_landmarks, Mapping) and landmarks is not None:
+        reading_points = landmarks.to_dict() if hasattr(landmarks, "to_dict") else landmarks
+        try:
+            return all(
+                np.allclose(
+                    suggested_landmarks[name], reading_points[name], atol=_UNCHANGED_TOLERANCE_PX
+                )
+                for name in LANDMARK_NAMES
+            )
+        except (KeyError, TypeError, ValueError):
+            return False
+    states = suggested.get("points", suggested)
+    if not isinstance(states, Mapping):
+        return False
+    return all(_is_unchanged_state(states.get(name)) for name in LANDMARK_NAMES)
+
+
+def _is_unchanged_state(state) -> bool:
+    return isinstance(state, bool | str) and state in _UNCHANGED_STATES
+
+
+@dataclass(frozen=True)
+class PairAgreement:
+    """Agreement of two raters (two annotators, or the model and an annotator) on shared images."""
+
+    first: str
+    second: str
+    image_ids: tuple[int, ...]
+    icc_2_1: float
+    icc_ci: tuple[float, float]
+    bland_altman: BlandAltman  # first − second
+
+    @property
+    def n(self) -> int:
+        return len(self.image_ids)
+
+
+@dataclass(frozen=True)
+class ReaderAgreement:
+    """Inter-reader agreement on images with two or more readings, and the model beside it."""
+
+    image_ids: tuple[int, ...]  # images with >= 2 eligible readings
+    annotators: tuple[str, ...]
+    n_readings: int  # eligible readings on those images
+    n_excluded_suggested: int  # readings left out as unchanged model suggestions
+    readers_icc_2_1: float  # all annotators together, on the images every one of them read
+    readers_icc_ci: tuple[float, float]
+    readers_n_complete: int
+    reader_pairs: tuple[PairAgreement, ...] = ()
+    model_vs_readers: tuple[PairAgreement, ...] = ()
+    model_vs_reader_mean: PairAgreement | None = None
+
+
+def reader_agreement(
+    readings: Iterable,
+    predictions: Mapping[int, Mapping] | None = None,
+    *,
+    statuses: Iterable[str] | None = AGREEMENT_STATUSES,
+    model_si_key: str = "si_regression",
+    exclude_suggested: bool = True,
+) -> ReaderAgreement:
+    """Inter-reader ICC(2,1) and Bland–Altman, with model-versus-reader agreement beside them.
+
+    ``readings`` are ReadingInfo-like objects (image_id, annotator_id, annotator_name, si, status,
+    landmarks, suggested); only those with a status in ``statuses`` (None: any) and a finite SI
+    count, and readings that accepted a model suggestion unchanged are left out (they would make
+    the model agree with itself). ``predictions`` maps image id to a prediction dict; its
+    ``model_si_key`` value is the model SI.
+    """
+    allowed = None if statuses is None else set(statuses)
+    si_by_image: dict[int, dict[int, float]] = defaultdict(dict)
+    names: dict[int, str] = {}
+    excluded = 0
+    for r in readings:
+        if (allowed is not None and r.status not in allowed) or not _finite(r.si):
+            continue
+        if exclude_suggested and suggestion_unchanged(r.suggested, r.landmarks):
+            excluded += 1
+            continue
+        si_by_image[r.image_id][r.annotator_id] = float(r.si)
+        names[r.annotator_id] = r.annotator_name or f"annotator {r.annotator_id}"
+    image_ids = tuple(sorted(i for i, by in si_by_image.items() if len(by) >= 2))
+    reader_ids = sorted({a for i in image_ids for a in si_by_image[i]})
+    matrix = np.array(
+        [[si_by_image[i].get(a, np.nan) for a in reader_ids] for i in image_ids], dtype=np.float64
+    ).reshape(len(image_ids), len(reader_ids))
+    complete = int(np.all(np.isfinite(matrix), axis=1).sum()) if matrix.size else 0
+    reader_pairs = tuple(
+        _pair(names[a], names[b], image_ids, matrix[:, ia], matrix[:, ib])
+        for (ia, a), (ib, b) in combinations(enumerate(reader_ids), 2)
+    )
+    model_pairs, model_mean = _model_pairs(
+        predictions, model_si_key, image_ids, reader_ids, names, matrix
+    )
+    return ReaderAgreement(
+        image_ids=image_ids,
+        annotators=tuple(names[a] for a in reader_ids),
+        n_readings=int(np.isfinite(matrix).sum()),
+        n_excluded_suggested=excluded,
+        readers_icc_2_1=icc_2_1(matrix) if matrix.size else math.nan,
+        readers_icc_ci=icc_ci(matrix) if matrix.size else (math.nan, math.nan),
+        readers_n_complete=complete,
+        reader_pairs=tuple(p for p in reader_pairs if p.n),
+        model_vs_readers=model_pairs,
+        model_vs_reader_mean=model_mean,
+    )
+
+
+def _model_pairs(predictions, key, image_ids, reader_ids, names, matrix):
+    if not predictions or not image_ids:
+        return (), None
+    model = np.array([_prediction_si(predictions.get(i), key) for i in image_ids], dtype=np.float64)
+    pairs = tuple(
+        p
+        for ia, a in enumerate(reader_ids)
+        if (p := _pair("model", names[a], image_ids, model, matrix[:, ia])).n
+    )
+    reader_mean = np.nanmean(matrix, axis=1)  # every row has >= 2 readings, so never all-NaN
+    mean_pair = _pair("model", "reader mean", image_ids, model, reader_mean)
+    return pairs, (mean_pair if mean_pair.n else None)
+
+
+def _pair(first: str, second: str, image_ids, x: np.ndarray, y: np.ndarray) -> PairAgreement:
+    both = np.isfinite(x) & np.isfinite(y)
+    x, y = x[both], y[both]
+    two_raters = np.column_stack([x, y])
+    return PairAgreement(
+        first=first,
+        second=second,
+        image_ids=tuple(i for i, keep in zip(image_ids, both, strict=True) if keep),
+        icc_2_1=icc_2_1(two_raters),
+        icc_ci=icc_ci(two_raters),
+        bland_altman=bland_altman(x, y),
+    )
+
+
+def _prediction_si(prediction: Mapping | None, key: str) -> float:
+    value = None if prediction is None else prediction.get(key)
+    return float(value) if _finite(value) else math.nan
+
+
+def _finite(value) -> bool:
+    return isinstance(value, int | float | np.floating | np.integer) and math.isfinite(value)
