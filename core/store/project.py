@@ -1,0 +1,153 @@
+"""Project: create or open a project database (migrating it safely) and run short transactions."""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from core.store import migrations
+from core.store.engine import WRITE_OPTION, is_memory, make_engine, sqlite_file, to_url
+from core.store.errors import StoreError
+from core.store.repository import READ_METHODS, WRITE_METHODS, Repository
+
+SECRET_BYTES = 32
+
+
+class Project:
+    """One project database. Every store operation is also a method here, run in its own short
+    transaction; `with project.transaction() as repo:` groups several into one."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self._engine = engine
+        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        self.url = url
+        self.schema_revision = self._stored_revision()
+
+    # -- opening ----------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path_or_url: str | os.PathLike) -> Project:
+        """Make a new, empty project; refuses a database that already holds tables."""
+        url = to_url(path_or_url)
+        db_file = sqlite_file(url)
+        if db_file is not None:
+            db_file.parent.mkdir(parents=True, exist_ok=True)
+        if not is_memory(url) and migrations.probe_revision(url)[0]:
+            raise StoreError(f"{_shown(url)} already holds a database; not overwriting it")
+        engine = make_engine(url)
+        try:
+            with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
+                migrations.upgrade(connection)
+                with Session(bind=connection) as session:
+                    repo = Repository(session)
+                    repo.set_setting("secret", secrets.token_hex(SECRET_BYTES))
+                    repo.set_setting("created_by_version", _app_version())
+                    session.flush()
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, url.render_as_string(hide_password=False))
+
+    @classmethod
+    def open(cls, path_or_url: str | os.PathLike) -> Project:
+        """Open a project, upgrading an older schema (SQLite: after a backup copy). A schema
+        from a newer version raises SchemaTooNewError and leaves the database untouched."""
+        url = to_url(path_or_url)
+        db_file = sqlite_file(url)
+        if db_file is not None and not db_file.is_file():
+            raise StoreError(f"there is no project at {db_file}")
+        tables, revision = migrations.probe_revision(url)
+        migrations.check_revision(url, revision, tables=tables)
+        head = migrations.head_revision()
+        if revision != head and db_file is not None:
+            migrations.backup_sqlite(db_file, str(revision))
+        engine = make_engine(url)
+        try:
+            if revision != head:
+                with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
+                    # Checked again under the write lock: another process may have upgraded.
+                    if migrations.revision_of(connection) != head:
+                        migrations.upgrade(connection)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, url.render_as_string(hide_password=False))
+
+    def close(self) -> None:
+        """Release every connection (SQLite then folds its WAL back into the file)."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Project({self.url!r})"
+
+    # -- transactions -----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Repository]:
+        """A Repository on one session: commits on normal exit, rolls back on an exception.
+        write=False skips SQLite's up-front write lock for pure reads."""
+        engine = self._write_engine if write else self._engine
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            yield Repository(session)
+
+    @property
+    def secret(self) -> str:
+        """Per-project secret for pseudonymous keys (never leaves the project)."""
+        value = self.get_setting("secret")
+        if not value:
+            raise StoreError("the project has no secret; it was not made by Sphericity Studio")
+        return value
+
+    def info(self) -> dict[str, Any]:
+        """What the project holds (series, images, readings by status, runs), its URL and schema."""
+        with self.transaction(write=False) as repo:
+            summary = repo.info()
+        return {"url": _shown(to_url(self.url)), **summary}
+
+    def _stored_revision(self) -> str:
+        with self._engine.connect() as connection:
+            revision = migrations.revision_of(connection)
+        if revision is None:
+            raise StoreError(f"{self.url} holds no project")
+        return revision
+
+
+def _shown(url) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _app_version() -> str:
+    from core import __version__
+
+    return __version__
+
+
+def _delegate(name: str, write: bool) -> Callable:
+    method = getattr(Repository, name)
+
+    @functools.wraps(method)
+    def call(self: Project, *args: Any, **kwargs: Any) -> Any:
+        with self.transaction(write=write) as repo:
+            return getattr(repo, name)(*args, **kwargs)
+
+    return call
+
+
+# Each Repository operation as a Project method with its own transaction (explicit lists, so a
+# new Repository method must be classed as reading or writing on purpose).
+for _name in READ_METHODS | WRITE_METHODS:
+    if not hasattr(Project, _name):
+        setattr(Project, _name, _delegate(_name, write=_name in WRITE_METHODS))

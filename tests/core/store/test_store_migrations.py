@@ -1,0 +1,119 @@
+"""Schema migrations: no drift from the models, down and up again, refusal of newer schemas."""
+
+import hashlib
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from core.store import Project, SchemaTooNewError, StoreError, migrations
+from core.store.engine import make_engine, to_url
+from core.store.models import Base
+
+
+def _drift(connection) -> list:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return compare_metadata(context, Base.metadata)
+
+
+def test_empty_database_upgraded_to_head_has_no_drift(tmp_path):
+    engine = make_engine(to_url(tmp_path / "empty.db"))
+    with engine.begin() as connection:
+        migrations.upgrade(connection)
+    with engine.connect() as connection:
+        assert migrations.revision_of(connection) == migrations.head_revision()
+        assert _drift(connection) == []
+    engine.dispose()
+
+
+def test_head_to_base_to_head(tmp_path):
+    engine = make_engine(to_url(tmp_path / "roundtrip.db"))
+    with engine.begin() as connection:
+        migrations.upgrade(connection)
+    with engine.begin() as connection:
+        migrations.downgrade(connection, "base")
+    with engine.connect() as connection:
+        assert set(inspect(connection).get_table_names()) == {"alembic_version"}
+        assert migrations.revision_of(connection) is None
+    with engine.begin() as connection:
+        migrations.upgrade(connection)
+    with engine.connect() as connection:
+        assert _drift(connection) == []
+    engine.dispose()
+
+
+def test_head_revision_is_known_and_versions_folder_found():
+    head = migrations.head_revision()
+    assert migrations.known_revision(head)
+    assert not migrations.known_revision("ffffffffffff")
+    assert (migrations.migrations_dir() / "env.py").is_file()
+
+
+def _stamp(db_file, revision: str) -> None:
+    connection = sqlite3.connect(db_file)
+    with connection:
+        connection.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    connection.close()
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_newer_schema_is_refused_and_left_byte_identical(tmp_path):
+    db_file = tmp_path / "newer.sphericity"
+    Project.create(db_file).close()
+    _stamp(db_file, "9999_from_the_future")
+    before = _digest(db_file)
+    names_before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(SchemaTooNewError, match="newer version") as caught:
+        Project.open(db_file)
+    assert caught.value.revision == "9999_from_the_future"
+    assert _digest(db_file) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == names_before  # no backup, no WAL left
+
+
+def test_open_refuses_missing_file_and_foreign_database(tmp_path):
+    with pytest.raises(StoreError, match="no project"):
+        Project.open(tmp_path / "missing.sphericity")
+    foreign = tmp_path / "foreign.db"
+    connection = sqlite3.connect(foreign)
+    connection.execute("CREATE TABLE t (x INTEGER)")
+    connection.close()
+    with pytest.raises(StoreError, match="not a Sphericity Studio project"):
+        Project.open(foreign)
+
+
+def test_create_refuses_to_overwrite(tmp_path):
+    db_file = tmp_path / "once.sphericity"
+    Project.create(db_file).close()
+    with pytest.raises(StoreError, match="not overwriting"):
+        Project.create(db_file)
+
+
+def test_sqlite_connections_get_foreign_keys_wal_and_busy_timeout(project):
+    with project.transaction(write=False) as repo:
+        connection = repo.session.connection()
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_foreign_keys_are_enforced(project):
+    with pytest.raises(Exception, match="FOREIGN KEY"), project.transaction() as repo:
+        repo.session.execute(
+            text(
+                "INSERT INTO readings (image_id, annotator_id, landmarks, si, status, note, "
+                "version, created_at, updated_at) VALUES (999, 999, '{}', 0.5, 'draft', '', 1, "
+                "'2026-01-01', '2026-01-01')"
+            )
+        )
+    assert project.readings() == []
+
+
+def test_memory_url_works():
+    with Project.create("sqlite:///:memory:") as project:
+        project.ensure_annotator("bob")
+        assert project.annotators()[0][1] == "bob"
