@@ -318,6 +318,43 @@ class ReaderAgreement:
     model_vs_reader_mean: PairAgreement | None = None
 
 
+def reader_pairs(
+    readings: Iterable,
+    *,
+    statuses: Iterable[str] | None = None,
+    exclude_suggested: bool = True,
+) -> list[tuple[float, float]]:
+    """(SI of the first reader, SI of the second) for each image read by two or more annotators.
+
+    "First" and "second" are the two lowest annotator ids on that image, so the pairing does not
+    depend on the order readings arrive in. Same eligibility rules as reader_agreement.
+    """
+    si_by_image, _, _ = _eligible_si(readings, statuses, exclude_suggested)
+    pairs = []
+    for image_id in sorted(si_by_image):
+        by_reader = si_by_image[image_id]
+        if len(by_reader) >= 2:
+            first, second = sorted(by_reader)[:2]
+            pairs.append((by_reader[first], by_reader[second]))
+    return pairs
+
+
+def _eligible_si(readings, statuses, exclude_suggested):
+    allowed = None if statuses is None else set(statuses)
+    si_by_image: dict[int, dict[int, float]] = defaultdict(dict)
+    names: dict[int, str] = {}
+    excluded = 0
+    for r in readings:
+        if (allowed is not None and r.status not in allowed) or not _finite(r.si):
+            continue
+        if exclude_suggested and suggestion_unchanged(r.suggested, r.landmarks):
+            excluded += 1
+            continue
+        si_by_image[r.image_id][r.annotator_id] = float(r.si)
+        names[r.annotator_id] = r.annotator_name or f"annotator {r.annotator_id}"
+    return si_by_image, names, excluded
+
+
 def reader_agreement(
     readings: Iterable,
     predictions: Mapping[int, Mapping] | None = None,
@@ -334,18 +371,7 @@ def reader_agreement(
     the model agree with itself). ``predictions`` maps image id to a prediction dict; its
     ``model_si_key`` value is the model SI.
     """
-    allowed = None if statuses is None else set(statuses)
-    si_by_image: dict[int, dict[int, float]] = defaultdict(dict)
-    names: dict[int, str] = {}
-    excluded = 0
-    for r in readings:
-        if (allowed is not None and r.status not in allowed) or not _finite(r.si):
-            continue
-        if exclude_suggested and suggestion_unchanged(r.suggested, r.landmarks):
-            excluded += 1
-            continue
-        si_by_image[r.image_id][r.annotator_id] = float(r.si)
-        names[r.annotator_id] = r.annotator_name or f"annotator {r.annotator_id}"
+    si_by_image, names, excluded = _eligible_si(readings, statuses, exclude_suggested)
     image_ids = tuple(sorted(i for i, by in si_by_image.items() if len(by) >= 2))
     reader_ids = sorted({a for i in image_ids for a in si_by_image[i]})
     matrix = np.array(

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from core.geometry import Landmarks
-from core.stats import icc_2_1, reader_agreement, suggestion_unchanged
+from core.stats import icc_2_1, reader_agreement, reader_pairs, suggestion_unchanged
 
 LANDMARKS = Landmarks((50, 10), (30, 90), (70, 90), (28, 50), (72, 50))
 NAMES = {1: "ann", 2: "ben", 3: "cai"}
@@ -132,3 +132,14 @@ def test_no_multiply_read_images():
     assert result.image_ids == () and result.reader_pairs == ()
     assert math.isnan(result.readers_icc_2_1)
     assert result.model_vs_readers == () and result.model_vs_reader_mean is None
+
+
+def test_reader_pairs_takes_the_two_lowest_annotator_ids_per_image():
+    rows = [reading(10, 3, 0.9), reading(10, 2, 0.7), reading(10, 1, 0.5), reading(11, 2, 0.6)]
+    rows.append(reading(12, 2, 0.55))
+    rows.append(reading(12, 3, 0.65, status="draft"))
+    assert reader_pairs(rows) == [(0.5, 0.7), (0.55, 0.65)]
+    assert reader_pairs(rows, statuses=("approved",)) == [(0.5, 0.7)]
+    untouched = dict.fromkeys(("apex", "hinge_a", "hinge_b", "w1", "w2"), True)
+    rows.append(reading(11, 3, 0.6, suggested=untouched))
+    assert len(reader_pairs(rows)) == 2
