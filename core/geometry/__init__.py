@@ -8,6 +8,7 @@ from core.geometry.constraint import (
     swap_roles_if_needed,
     width_level,
 )
+from core.geometry.contour import contour_measure
 from core.geometry.frame import AxisFrame, distance_mm, midpoint
 from core.geometry.measure import measure, validate_landmarks
 from core.geometry.types import (
@@ -29,6 +30,7 @@ __all__ = [
     "Measurement",
     "Point",
     "Spacing",
+    "contour_measure",
     "default_width",
     "distance_mm",
     "drag_axis_point",

@@ -9,6 +9,7 @@ function rebuilds both ends at one level, so the width is perpendicular to the a
 from __future__ import annotations
 
 from core.geometry.frame import AxisFrame, distance_mm
+from core.geometry.measure import validate_axis
 from core.geometry.types import GeometryError, Landmarks, Point, Spacing
 
 DEFAULT_WIDTH_FRACTION = 0.55  # of the long-axis length; a typical healthy SI
@@ -94,8 +95,8 @@ def drag_axis_point(lm: Landmarks, which: str, pos: Point, spacing: Spacing) -> 
     """Move the apex or a hinge point to `pos`; the width follows the axis rigidly.
 
     The width keeps its level (fraction of the axis) and both distances from the axis in mm.
-    GeometryError when the move would give the long axis zero length (the caller keeps the
-    previous landmarks).
+    GeometryError when the move would give the long axis zero length or put the hinge points
+    on one another (the caller keeps the previous landmarks).
     """
     if which not in ("apex", "hinge_a", "hinge_b"):
         raise ValueError(f"which must be 'apex', 'hinge_a' or 'hinge_b', got {which!r}")
@@ -103,6 +104,7 @@ def drag_axis_point(lm: Landmarks, which: str, pos: Point, spacing: Spacing) -> 
     level = width_level(lm, spacing)
     s1, s2 = _offsets(old, lm)
     moved = lm.replace(**{which: pos})
+    validate_axis(moved.apex, moved.hinge_a, moved.hinge_b)
     return _place(moved, AxisFrame.of(moved, spacing), level, s1, s2)
 
 

@@ -52,19 +52,24 @@ def validate_landmarks(landmarks: Landmarks, shape: tuple[int, int] | None = Non
     _check_finite(landmarks)
     if shape is not None:
         _check_on_image(landmarks, shape)
+    validate_axis(landmarks.apex, landmarks.hinge_a, landmarks.hinge_b)
+    if _close(landmarks.w1, landmarks.w2):
+        raise GeometryError("width ends W1 and W2 are at the same place; widen the width")
     m = midpoint(landmarks.hinge_a, landmarks.hinge_b)
-    if _close(landmarks.apex, m):
+    _check_crossing(landmarks.apex, m, landmarks.w1, landmarks.w2)
+
+
+def validate_axis(apex: Point, hinge_a: Point, hinge_b: Point) -> None:
+    """Raise GeometryError when the long axis has zero length or the hinge points coincide."""
+    if _close(apex, midpoint(hinge_a, hinge_b)):
         raise GeometryError(
             "the long axis has zero length: the apex lies on the midpoint of the mitral hinge "
             "points; move the apex toward the tip of the ventricle"
         )
-    if _close(landmarks.hinge_a, landmarks.hinge_b):
+    if _close(hinge_a, hinge_b):
         raise GeometryError(
             "mitral hinge A and B are at the same place; put them on the two sides of the valve"
         )
-    if _close(landmarks.w1, landmarks.w2):
-        raise GeometryError("width ends W1 and W2 are at the same place; widen the width")
-    _check_crossing(landmarks.apex, m, landmarks.w1, landmarks.w2)
 
 
 def _check_finite(landmarks: Landmarks) -> None:

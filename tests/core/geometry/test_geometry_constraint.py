@@ -97,6 +97,13 @@ def test_drag_hinge_keeps_level_and_distances():
 def test_drag_axis_point_to_zero_length_is_refused():
     with pytest.raises(GeometryError, match="zero length"):
         drag_axis_point(VERTICAL, "apex", (10.0, 40.0), ISO)
+    with pytest.raises(GeometryError, match="zero length"):
+        drag_axis_point(VERTICAL, "hinge_a", (5.0, -40.0), ISO)  # M onto the apex
+
+
+def test_drag_hinge_onto_the_other_is_refused():
+    with pytest.raises(GeometryError, match="hinge A and B are at the same place"):
+        drag_axis_point(VERTICAL, "hinge_b", (5.0, 40.0), ISO)
 
 
 def test_unknown_handles_are_programming_errors():
