@@ -1,0 +1,347 @@
+"""Image browser: a virtual, paged, sortable table over the project's images, with filters."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.store import ImageFilter
+
+FINISHED_RUN_STATUSES = frozenset({"done", "finished", "completed", "succeeded"})
+PAGE_SIZE = 200
+MAX_PAGES = 40
+COLUMNS = ("Series", "Frame", "View", "ED/ES", "Mine", "Readings", "Ref SI", "Model SI", "mm")
+FILTERS = (
+    ("all", "All images"),
+    ("needs_mine", "Needs my reading"),
+    ("needs_review", "Needs review"),
+    ("disagree", "Readers disagree by more than"),
+)
+
+
+@dataclass
+class ReadingSummary:
+    """What the browser shows about one image's readings."""
+
+    count: int = 0
+    my_status: str | None = None
+    sis: list[float] = field(default_factory=list)
+
+    @property
+    def spread(self) -> float:
+        return max(self.sis) - min(self.sis) if len(self.sis) > 1 else 0.0
+
+
+def summarize(readings, my_annotator_id: int) -> dict[int, ReadingSummary]:
+    """image id -> ReadingSummary over ReadingInfo rows."""
+    out: dict[int, ReadingSummary] = {}
+    for r in readings:
+        s = out.setdefault(r.image_id, ReadingSummary())
+        s.count += 1
+        if r.si is not None:
+            s.sis.append(float(r.si))
+        if r.annotator_id == my_annotator_id:
+            s.my_status = r.status
+    return out
+
+
+class ImageTableModel(QAbstractTableModel):
+    """Rows fetched from the store a page at a time; sort and filter by building id lists."""
+
+    def __init__(self, project, my_annotator_id: int, parent=None) -> None:
+        super().__init__(parent)
+        self._project = project
+        self._me = my_annotator_id
+        self._filter_kind = "all"
+        self._threshold = 0.05
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._ids: list[int] | None = None  # explicit row order; None = store order by id
+        self._count = 0
+        self._pages: OrderedDict[int, list] = OrderedDict()
+        self._summary: dict[int, ReadingSummary] = {}
+        self._reference: dict[int, float] = {}
+        self._model_si: dict[int, float] = {}
+        self._resetting = False
+        self.refresh()
+
+    # structure -------------------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        info = self.image_at(index.row())
+        if info is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cell(info, index.column())
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (1, 5, 6, 7):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return info.id
+        return None
+
+    def _cell(self, info, column: int):
+        summary = self._summary.get(info.id)
+        if column == 0:
+            return info.series_key
+        if column == 1:
+            return str(info.frame_index)
+        if column == 2:
+            return info.view
+        if column == 3:
+            return "ED" if info.is_ed else "ES" if info.is_es else ""
+        if column == 4:
+            return summary.my_status if summary and summary.my_status else "—"
+        if column == 5:
+            return str(summary.count) if summary else "0"
+        if column == 6:
+            return _fmt(self._reference.get(info.id))
+        if column == 7:
+            return _fmt(self._model_si.get(info.id))
+        return "yes" if info.spacing is not None else "no"
+
+    # paging ----------------------------------------------------------------------------------
+    def image_at(self, row: int):
+        if not 0 <= row < self._count:
+            return None
+        page_no, offset = divmod(row, PAGE_SIZE)
+        page = self._pages.get(page_no)
+        if page is None:
+            page = self._fetch_page(page_no)
+            self._pages[page_no] = page
+            while len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_no)
+        return page[offset] if offset < len(page) else None
+
+    def _fetch_page(self, page_no: int) -> list:
+        start = page_no * PAGE_SIZE
+        if self._ids is None:
+            return self._project.list_images(
+                self._store_filter(), offset=start, limit=PAGE_SIZE, order_by="id"
+            )
+        ids = self._ids[start : start + PAGE_SIZE]
+        rows = self._project.list_images(ImageFilter(image_ids=ids), limit=len(ids))
+        by_id = {r.id: r for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def row_of(self, image_id: int) -> int | None:
+        if self._ids is not None:
+            try:
+                return self._ids.index(image_id)
+            except ValueError:
+                return None
+        cached = [(n, p) for n, p in self._pages.items()]
+        others = (n for n in range(-(-self._count // PAGE_SIZE)) if n not in self._pages)
+        for page_no, page in [*cached, *((n, None) for n in others)]:
+            if page is None:
+                self.image_at(page_no * PAGE_SIZE)  # fetches and caches the page
+                page = self._pages[page_no]
+            for offset, info in enumerate(page):
+                if info.id == image_id:
+                    return page_no * PAGE_SIZE + offset
+        return None
+
+    # filters and sorting ---------------------------------------------------------------------
+    def set_filter(self, kind: str, threshold: float | None = None) -> None:
+        self._filter_kind = kind
+        if threshold is not None:
+            self._threshold = threshold
+        self.refresh()
+
+    def _store_filter(self) -> ImageFilter | None:
+        if self._filter_kind == "needs_mine":
+            return ImageFilter(needs_reading_by=self._me)
+        if self._filter_kind == "needs_review":
+            return ImageFilter(status="submitted")
+        if self._filter_kind == "disagree":
+            ids = sorted(i for i, s in self._summary.items() if s.spread > self._threshold)
+            return ImageFilter(image_ids=ids)
+        return None
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        wanted = (column, order) if 0 <= column < len(COLUMNS) else None
+        if wanted == self._sort or self._resetting:
+            return  # the header re-announces its indicator when the model resets
+        self._sort = wanted
+        self.refresh()
+
+    def _sorted_ids(self) -> list[int] | None:
+        if self._sort is None:
+            return None
+        column, order = self._sort
+        flt = self._store_filter()
+        rows = self._project.list_images(flt, limit=max(self._count, 1), order_by="id")
+        key = self._sort_key(column)
+        rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        return [r.id for r in rows]
+
+    def _sort_key(self, column: int):
+        def number(value) -> tuple[int, float]:
+            return (0, value) if value is not None else (1, 0.0)  # blanks last
+
+        keys = {
+            0: lambda r: (r.series_key, r.frame_index),
+            1: lambda r: (r.frame_index, r.series_key),
+            2: lambda r: (r.view, r.id),
+            3: lambda r: (not r.is_ed, not r.is_es, r.id),
+            4: lambda r: (self._summary.get(r.id, ReadingSummary()).my_status or "~", r.id),
+            5: lambda r: (self._summary.get(r.id, ReadingSummary()).count, r.id),
+            6: lambda r: number(self._reference.get(r.id)),
+            7: lambda r: number(self._model_si.get(r.id)),
+            8: lambda r: (r.spacing is None, r.id),
+        }
+        return keys[column]
+
+    # refreshing ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self._resetting = True
+        self.beginResetModel()
+        try:
+            self._summary = summarize(self._project.readings(), self._me)
+            self._reference = self._project.reference_si_map()
+            self._model_si = _latest_model_si(self._project)
+            self._pages.clear()
+            self._count = self._project.count_images(self._store_filter())
+            self._ids = self._sorted_ids()
+        finally:
+            self.endResetModel()
+            self._resetting = False
+
+    def refresh_image(self, image_id: int) -> None:
+        """Re-read one image's readings after a save (cheap: no reset, no re-paging)."""
+        self._summary.pop(image_id, None)
+        self._summary.update(summarize(self._project.readings_for_image(image_id), self._me))
+        ref = self._project.reference_si(image_id)
+        if ref is None:
+            self._reference.pop(image_id, None)
+        else:
+            self._reference[image_id] = ref
+        self._pages.clear()  # ED/ES flags may have changed too
+        row = self.row_of(image_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        else:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+
+
+def _latest_model_si(project) -> dict[int, float]:
+    finished = [r for r in project.runs() if r.status in FINISHED_RUN_STATUSES]
+    if not finished:
+        return {}
+    latest = max(finished, key=lambda r: r.id)
+    predictions = project.predictions(latest.id)
+    return {
+        image_id: float(row["si_regression"])
+        for image_id, row in predictions.items()
+        if row.get("si_regression") is not None
+    }
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+class BrowserPanel(QWidget):
+    """The browser's table with its filter controls; emits the image id the user picks."""
+
+    imageActivated = Signal(int)
+
+    def __init__(self, model: ImageTableModel, parent=None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.filter_box = QComboBox()
+        for key, label in FILTERS:
+            self.filter_box.addItem(label, key)
+        self.threshold = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.0, singleStep=0.01)
+        self.threshold.setValue(0.05)
+        self.threshold.setToolTip("SI difference between the most distant readers")
+        self.count_label = QLabel()
+        self.table = QTableView()
+        self.table.setModel(model)
+        self._setup_table()
+        top = QHBoxLayout()
+        top.addWidget(self.filter_box, 1)
+        top.addWidget(self.threshold)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+        self.filter_box.currentIndexChanged.connect(self._filter_changed)
+        self.threshold.valueChanged.connect(self._filter_changed)
+        model.modelReset.connect(self._update_count)
+        self._update_count()
+
+    def _setup_table(self) -> None:
+        t = self.table
+        t.setObjectName("browserTable")
+        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        t.setSortingEnabled(True)
+        t.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        t.verticalHeader().setVisible(False)
+        t.verticalHeader().setDefaultSectionSize(22)
+        t.setAlternatingRowColors(True)
+        header = t.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((110, 48, 44, 46, 76, 64, 58, 64, 36)):
+            t.setColumnWidth(column, width)
+        t.selectionModel().currentRowChanged.connect(self._row_changed)
+
+    def _filter_changed(self, *_args) -> None:
+        self.threshold.setEnabled(self.filter_box.currentData() == "disagree")
+        self.model.set_filter(self.filter_box.currentData(), self.threshold.value())
+
+    def _update_count(self) -> None:
+        self.count_label.setText(f"{self.model.rowCount()} images")
+
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        image_id = self.model.data(current, Qt.ItemDataRole.UserRole)
+        if image_id is not None:
+            self.imageActivated.emit(int(image_id))
+
+    def current_image_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.data(index, Qt.ItemDataRole.UserRole) if index.isValid() else None
+
+    def select_row(self, row: int) -> bool:
+        if not 0 <= row < self.model.rowCount():
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def select_image(self, image_id: int) -> bool:
+        row = self.model.row_of(image_id)
+        return row is not None and self.select_row(row)
+
+    def step(self, delta: int) -> bool:
+        """Select the next (delta=1) or previous (delta=-1) row."""
+        current = self.table.currentIndex().row()
+        return self.select_row(max(current, -1) + delta if current >= 0 else 0)

@@ -1,0 +1,1 @@
+"""Dialogs of the window: start, identity, import, shortcuts and preferences."""
