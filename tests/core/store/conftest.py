@@ -18,6 +18,7 @@ def filled(project):
     annotator = project.ensure_annotator("alice")
     series = project.add_series("series-1", source="synthetic")
     images = [
-        project.add_image(series, frame(i), frame_index=i, spacing=SPACING)[0] for i in range(3)
+        project.add_image(series, frame(i), frame_index=i, spacing=SPACING, source="synthetic")[0]
+        for i in range(3)
     ]
     return project, annotator, series, images
