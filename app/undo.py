@@ -45,4 +45,8 @@ class EditCommand(QUndoCommand):
             return False
         if other.edit.merge_key != self.edit.merge_key:
             return False  # an id collision of two different keys
-        return self.edit.merge(other.edit)
+        if not self.edit.merge(other.edit):
+            return False
+        if self.edit.is_noop():
+            self.setObsolete(True)  # a drag cancelled back to its start leaves no undo step
+        return True

@@ -69,6 +69,8 @@ class Edit(Protocol):
 
     def merge(self, other: Edit) -> bool: ...
 
+    def is_noop(self) -> bool: ...
+
 
 def _changed_names(before: Landmarks | None, after: Landmarks | None) -> set[str]:
     if before is None or after is None:
@@ -77,7 +79,12 @@ def _changed_names(before: Landmarks | None, after: Landmarks | None) -> set[str
 
 
 class SetLandmarks:
-    """Replace the landmarks (None clears them). Points that change stop being suggestions."""
+    """Replace the landmarks (None clears them); the points the user moved stop being suggestions.
+
+    ``moved`` names the points the user moved (a dragged handle); None means every point that
+    changed. Points that only followed a constraint (the width following a dragged apex) keep
+    their suggestion mark.
+    """
 
     def __init__(
         self,
@@ -86,11 +93,13 @@ class SetLandmarks:
         *,
         merge_key: Hashable | None = None,
         text: str = "Move apex",
+        moved: tuple[str, ...] | None = None,
     ) -> None:
         self.before = before
         self.after = after
         self.merge_key = merge_key
         self.text = text
+        self.moved = tuple(moved) if moved is not None else None
         self._suggested_before: dict | None = None
 
     def apply(self, doc: ReadingDoc) -> None:
@@ -98,6 +107,8 @@ class SetLandmarks:
         self._suggested_before = dict(doc.suggested) if doc.suggested else None
         if doc.suggested and self.after is not None:
             moved = _changed_names(self.before, self.after)
+            if self.moved is not None:
+                moved &= set(self.moved)
             kept = {k: v for k, v in doc.suggested.items() if k not in moved}
             doc.suggested = kept or None
         doc.landmarks = self.after
@@ -114,7 +125,13 @@ class SetLandmarks:
         if not isinstance(other, SetLandmarks) or not _same_key(self, other):
             return False
         self.after = other.after
+        if self.moved is not None:
+            self.moved = None if other.moved is None else tuple({*self.moved, *other.moved})
         return True
+
+    def is_noop(self) -> bool:
+        """True when merging brought the landmarks back where they started (a cancelled drag)."""
+        return self.before == self.after
 
 
 class ConfirmSuggested:
@@ -139,6 +156,9 @@ class ConfirmSuggested:
         doc.notify()
 
     def merge(self, other: Edit) -> bool:
+        return False
+
+    def is_noop(self) -> bool:
         return False
 
 
@@ -172,6 +192,9 @@ class SetContour:
         self.after = _copy_points(other.after)
         return True
 
+    def is_noop(self) -> bool:
+        return self.before == self.after
+
 
 def _same_key(a: Edit, b: Edit) -> bool:
     return a.merge_key is not None and a.merge_key == b.merge_key
@@ -196,6 +219,8 @@ class EditHistory:
         edit.apply(self.doc)
         self._undone.clear()
         if self._done and self._done[-1].merge(edit):
+            if self._done[-1].is_noop():
+                self._done.pop()  # a drag that ended where it began leaves no step
             return
         self._done.append(edit)
 

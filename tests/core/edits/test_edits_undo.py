@@ -102,3 +102,18 @@ def test_unsubscribe_stops_notifications():
     SetLandmarks(LM, None).apply(doc)
     assert calls == [1]
     assert doc.revision == 2
+
+
+def test_only_the_points_the_user_moved_lose_their_suggestion_mark():
+    doc = ReadingDoc(landmarks=LM, suggested={"apex": True, "w1": True, "w2": True})
+    history = EditHistory(doc)
+    # The apex was dragged; the width followed it through the constraint.
+    follow = LM.replace(apex=(52.0, 8.0), w1=(31.0, 49.0), w2=(71.0, 49.0))
+    history.push(SetLandmarks(LM, follow, merge_key="k", moved=("apex",)))
+    assert doc.suggested == {"w1": True, "w2": True}
+    history.push(
+        SetLandmarks(follow, follow.replace(w1=(20.0, 49.0)), merge_key="k", moved=("w1",))
+    )
+    history.undo()
+    history.redo()  # the merged step re-applies with the union of moved points
+    assert doc.suggested == {"w2": True}
