@@ -11,6 +11,7 @@ from core.geometry.constraint import (
 from core.geometry.contour import contour_measure
 from core.geometry.frame import AxisFrame, distance_mm, midpoint
 from core.geometry.measure import measure, validate_landmarks
+from core.geometry.profile import widest_width_from_image
 from core.geometry.types import (
     LANDMARK_NAMES,
     ContourMeasurement,
@@ -40,5 +41,6 @@ __all__ = [
     "snap_mid_length",
     "swap_roles_if_needed",
     "validate_landmarks",
+    "widest_width_from_image",
     "width_level",
 ]
