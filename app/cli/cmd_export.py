@@ -1,0 +1,101 @@
+"""`sphericity export`: a project's readings or images as CSV, or a labelled dataset folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+STATUS_WORDS = ("draft", "submitted", "approved", "rejected")
+SPLIT_WORDS = ("train", "val", "test", "none")
+
+DESCRIPTION = """\
+Writes UTF-8 CSV with a byte-order mark (opens cleanly in Excel and LibreOffice), one header row,
+decimal points, times in UTC. Text cells starting with = + - @ tab or CR get a leading apostrophe
+(CSV injection); numbers are written as numbers. Images without a known pixel spacing have
+spacing_known=false and empty millimetre cells; their SI cells assume square pixels. Model columns
+come from the active run (the one picked in the window, else the latest finished run).
+"""
+
+
+def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
+    parser.description = f"{parser.description}\n\n{DESCRIPTION}"
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("project", metavar="PROJECT", help="a project file or an SQLAlchemy URL")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--csv", metavar="OUT", help="write the CSV to this file")
+    target.add_argument(
+        "--dataset",
+        metavar="DIR",
+        help="write DIR/labels.csv and one PNG per image under DIR/images (16-bit for 16-bit "
+        "frames); DIR must be new or empty",
+    )
+    parser.add_argument(
+        "--per", choices=("reading", "image"), default="reading", help="one row per reading "
+        "(landmarks, SI, status, annotator) or per image (reference and model SI); default reading"
+    )  # fmt: skip
+    parser.add_argument(
+        "--status",
+        type=_word_list(STATUS_WORDS),
+        metavar="LIST",
+        help=f"keep readings in these statuses, comma separated ({','.join(STATUS_WORDS)}); "
+        "per image: only images with such a reading. Default: all",
+    )
+    parser.add_argument(
+        "--split",
+        type=_word_list(SPLIT_WORDS),
+        metavar="LIST",
+        help=f"keep images in these splits ({','.join(SPLIT_WORDS)}; none = no split). "
+        "Default: all",
+    )
+    parser.add_argument(
+        "--include-submitted",
+        action="store_true",
+        help="reference SI averages submitted readings too, not only approved ones",
+    )
+
+
+def run(name: str, args: argparse.Namespace) -> int:
+    from core.export import export_csv
+    from core.export_dataset import export_dataset
+    from core.store import Project, StoreError
+
+    options = dict(
+        per=args.per,
+        statuses=args.status,
+        splits=args.split,
+        include_submitted=args.include_submitted,
+    )
+    try:
+        with Project.open(args.project) as project:
+            if args.dataset:
+                summary = export_dataset(project, args.dataset, **options)
+            else:
+                summary = export_csv(project, args.csv, **options)
+    except (StoreError, OSError) as exc:
+        print(f"sphericity {name}: {exc}", file=sys.stderr)
+        return 1
+    run_text = f"run {summary.run_id}" if summary.run_id is not None else "no run"
+    print(
+        f"wrote {summary.rows} rows for {summary.images} images to {summary.path} "
+        f"(model SI from {run_text})"
+    )
+    if summary.spacing_unknown_images:
+        print(
+            f"note: {summary.spacing_unknown_images} images have no known pixel spacing "
+            "(spacing_known=false: mm cells empty, SI assumes square pixels)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _word_list(allowed: tuple[str, ...]):
+    def parse(text: str) -> tuple[str, ...]:
+        words = tuple(w.strip().lower() for w in text.split(",") if w.strip())
+        unknown = [w for w in words if w not in allowed]
+        if unknown or not words:
+            raise argparse.ArgumentTypeError(
+                f"use a comma-separated list of {', '.join(allowed)}; got {text!r}"
+            )
+        return words
+
+    return parse

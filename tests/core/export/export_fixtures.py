@@ -1,0 +1,96 @@
+"""A small project for the export tests, built through the store API (fixture in conftest)."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+from core.geometry import Landmarks, Spacing
+
+HYPERLINK = '=HYPERLINK("http://example.invalid","click")'
+ANISOTROPIC = Spacing(1.5, 1.25)  # row_mm, col_mm: different on purpose
+BASE_LANDMARKS = Landmarks((40.0, 8.0), (22.0, 50.0), (58.0, 52.0), (22.5, 30.0), (57.5, 30.0))
+
+
+@dataclass
+class SmallProject:
+    path: str
+    images: dict[str, int] = field(default_factory=dict)
+    readings: dict[str, object] = field(default_factory=dict)
+    pixels: dict[int, np.ndarray] = field(default_factory=dict)
+    run_ids: dict[str, int] = field(default_factory=dict)
+
+
+def _frame(seed: int, dtype) -> tuple[np.ndarray, Spacing, Landmarks]:
+    """A phantom frame when core.phantom exists, else a tiny seeded array."""
+    try:
+        from core.phantom import generate_frame
+    except ImportError:
+        rng = np.random.default_rng(seed)
+        high = 255 if dtype == np.uint8 else 4000
+        pixels = rng.integers(0, high, size=(64, 80)).astype(dtype)
+        return pixels, ANISOTROPIC, BASE_LANDMARKS
+    frame = generate_frame(seed, shape=(96, 112))
+    pixels = frame.pixels if dtype == np.uint16 else (frame.pixels >> 8).astype(np.uint8)
+    return pixels, frame.spacing, frame.landmarks
+
+
+@pytest.fixture
+def small_project(tmp_path):
+    """Three images (uint16 with spacing x2, uint8 without), four readings, two runs."""
+    from core.store import Project
+
+    built = SmallProject(path=str(tmp_path / "small.sphericity"))
+    with Project.create(built.path) as project, project.transaction() as repo:
+        ann = repo.ensure_annotator("ann")
+        evil = repo.ensure_annotator(HYPERLINK)
+        zoe = repo.ensure_annotator("Zoë Ödegård", role="reviewer")
+        synthetic = repo.add_series("S-syn-1", source="synthetic", view="4CH")
+        real = repo.add_series("-series-with-dash", source="real")
+        frames = {
+            "a": (synthetic, *_frame(1, np.uint16), "synthetic"),
+            "b": (synthetic, *_frame(2, np.uint16), "synthetic"),
+            "c": (real, *_frame(3, np.uint8), "real"),
+        }
+        for index, (key, (series, pixels, spacing, _lm, source)) in enumerate(frames.items()):
+            image_id, _ = repo.add_image(
+                series,
+                pixels,
+                frame_index=index,
+                spacing=None if key == "c" else spacing,
+                source=source,
+                is_ed=key == "a",
+            )
+            built.images[key] = image_id
+            built.pixels[image_id] = pixels
+        repo.set_split({built.images["a"]: "train", built.images["b"]: "test"})
+        lm = {key: value[3] for key, value in frames.items()}
+        img = built.images
+        shifted = lm["a"].replace(w1=(lm["a"].w1[0] - 1.0, lm["a"].w1[1]))
+        shifted = shifted.replace(w2=(shifted.w2[0] + 1.0, shifted.w2[1]))
+        built.readings["a_ann"] = repo.save_reading(img["a"], ann, lm["a"], status="approved")
+        built.readings["a_evil"] = repo.save_reading(
+            img["a"], evil, shifted, status="approved", note="+cmd|' /C calc'!A0"
+        )
+        built.readings["b_zoe"] = repo.save_reading(
+            img["b"], zoe, lm["b"], status="submitted", note="-5", suggested={"apex": True}
+        )
+        built.readings["c_ann"] = repo.save_reading(img["c"], ann, lm["c"], status="draft")
+        old = repo.add_run({"epochs": 1}, device="cpu", data_snapshot={})
+        repo.update_run(old, status="done", model_si_kind="regression")
+        repo.save_predictions(
+            old, [{"image_id": img["a"], "si_regression": 0.111, "si_landmarks": 0.222}]
+        )
+        latest = repo.add_run({"epochs": 2}, device="cpu", data_snapshot={})
+        repo.update_run(latest, status="done", model_si_kind="landmarks")
+        repo.save_predictions(
+            latest,
+            [
+                {"image_id": img["a"], "si_regression": 0.61, "si_landmarks": -0.25},
+                {"image_id": img["b"], "si_regression": 0.55, "si_landmarks": 0.57},
+            ],
+        )
+        cancelled = repo.add_run({"epochs": 3}, device="cpu", data_snapshot={})
+        repo.update_run(cancelled, status="cancelled")
+        built.run_ids = {"old": old, "latest": latest, "cancelled": cancelled}
+    return built
