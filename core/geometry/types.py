@@ -7,6 +7,7 @@ integer values. Millimetres: x_mm = x * spacing.col_mm, y_mm = y * spacing.row_m
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, fields
 
 Point = tuple[float, float]
@@ -28,8 +29,13 @@ class Spacing:
     def __post_init__(self) -> None:
         for name in ("row_mm", "col_mm"):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise GeometryError(f"pixel spacing {name} must be a positive number, got {value!r}")
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if not (ok and math.isfinite(value) and value > 0):
+                raise GeometryError(
+                    f"pixel spacing {name} must be a positive number, got {value!r}"
+                )
+            # numpy and pydicom numbers become plain floats: equality and hashing stay simple.
+            object.__setattr__(self, name, float(value))
 
     @classmethod
     def isotropic(cls, mm: float) -> Spacing:

@@ -93,3 +93,18 @@ def test_landmarks_from_dict_rejects_bad_input():
         Landmarks.from_dict({k: [0, 0] for k in ("apex", "hinge_a", "hinge_b", "w1")})
     with pytest.raises(GeometryError, match="two numbers"):
         Landmarks.from_dict({**VALID.to_dict(), "apex": "x"})
+
+
+def test_spacing_accepts_numeric_types_and_rejects_nonsense():
+    import numpy as np
+
+    s = Spacing(np.float32(1.5), 2)
+    assert (s.row_mm, s.col_mm) == (1.5, 2.0) and type(s.row_mm) is float
+    assert s == Spacing(1.5, 2.0)
+    for bad in (0.0, -1.0, math.nan, math.inf, "1.0", True, None):
+        with pytest.raises(GeometryError, match="must be a positive number"):
+            Spacing(bad, 1.0)
+
+
+def test_landmarks_round_trip_through_dict():
+    assert Landmarks.from_dict(VALID.to_dict()) == VALID
