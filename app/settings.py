@@ -15,7 +15,11 @@ class AppSettings:
     """Typed access to the application's QSettings (one instance per window or dialog)."""
 
     def __init__(self, settings: QSettings | None = None) -> None:
-        self._qs = settings if settings is not None else QSettings("Sphericity", "Studio")
+        if settings is None:
+            # defaultFormat() (not the native one) so tests can redirect every setting.
+            scope = QSettings.Scope.UserScope
+            settings = QSettings(QSettings.defaultFormat(), scope, "Sphericity", "Studio")
+        self._qs = settings
 
     # recent projects -------------------------------------------------------------------------
     def recent_projects(self) -> list[str]:
