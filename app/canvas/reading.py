@@ -202,7 +202,7 @@ class ReadingInteraction:
         if drag is None:
             return
         self.canvas.viewport().unsetCursor()
-        if drag["moved"] or drag["kind"] == "vertex":
+        if drag["moved"]:
             self.canvas.dragFinished.emit()
 
     def delete_key(self) -> bool:
@@ -261,6 +261,7 @@ class ReadingInteraction:
             key = self.canvas.new_merge_key("insert-vertex")
             after = tools.insert_vertex(contour, edge, pos)
             self._start_drag("vertex", edge + 1, list(contour), "Insert contour vertex", key)
+            self._drag["moved"] = True  # the insertion itself is an edit to save
             self.selected_vertex = edge + 1
             self.canvas.editRequested.emit(
                 SetContour(contour, after, merge_key=key, text="Insert contour vertex")

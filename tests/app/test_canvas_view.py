@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from canvas_helpers import drag_viewport, make_canvas, truth_frame, vp
@@ -133,3 +135,16 @@ def test_ghosts_and_overlay(qtbot):
     assert overlay.sceneBoundingRect() == canvas.image_rect()
     canvas.set_overlay(None, 0.0)
     assert not overlay.isVisible()
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from Python 3.12")
+def test_qt_binding_keeps_the_refcount_of_none(qtbot):
+    """PySide6 6.12.0 on Python 3.11 drops a reference to None per void call: the canvas then
+    dies with 'deallocating None' after a few thousand calls. Pin PySide6 != 6.12.0."""
+    pixels, spacing, _ = truth_frame()
+    canvas, _, _ = make_canvas(qtbot)
+    canvas.set_image(pixels, spacing, None)
+    before = sys.getrefcount(None)
+    for _ in range(200):
+        canvas.layer.axis_line.update()
+    assert sys.getrefcount(None) - before > -50
