@@ -53,9 +53,13 @@ def width_level(lm: Landmarks, spacing: Spacing) -> float:
 
 
 def _offsets(frame: AxisFrame, lm: Landmarks) -> tuple[float, float]:
-    """Signed mm offsets of W1 and W2, forced onto opposite sides (W1 positive when tied)."""
+    """Signed mm offsets of W1 and W2 from the axis, forced onto opposite sides."""
     s1, s2 = frame.to_local(lm.w1)[1], frame.to_local(lm.w2)[1]
-    min_mm = MIN_OFFSET_FRACTION * frame.length_mm
+    return _opposite(s1, s2, MIN_OFFSET_FRACTION * frame.length_mm)
+
+
+def _opposite(s1: float, s2: float, min_mm: float) -> tuple[float, float]:
+    """s1 and s2 on opposite sides, each at least min_mm from the axis (s1 positive when tied)."""
     side1 = 1.0 if s1 > 0.0 or (s1 == 0.0 and s2 <= 0.0) else -1.0
     return side1 * max(abs(s1), min_mm), -side1 * max(abs(s2), min_mm)
 
@@ -122,7 +126,8 @@ def swap_roles_if_needed(lm: Landmarks, spacing: Spacing) -> tuple[Landmarks, bo
     W1 becomes the apex and W2 the new hinge midpoint; hinge A and B are placed symmetric about
     it, perpendicular to the new axis, as far apart (in mm) as the old hinges were (A on the +n
     side of the new axis); the old axis becomes the width (W1 from the old apex, W2 from the old
-    hinge midpoint), rebuilt perpendicular to the new axis at the level where it crossed it.
+    hinge midpoint), rebuilt perpendicular to the new axis at the level where it crossed it
+    (each end at least 1 % of the new length from the axis, so the new width crosses it).
     Returns (landmarks, True) after a swap, (lm, False) when the width is not longer.
     """
     old = AxisFrame.of(lm, spacing)
@@ -133,6 +138,8 @@ def swap_roles_if_needed(lm: Landmarks, spacing: Spacing) -> tuple[Landmarks, bo
     level_apex, s_apex = new.to_local(lm.apex)
     level_m, s_m = new.to_local(old.origin)
     level = (level_apex + level_m) / 2.0
+    # A width that sat at the very apex or hinge midpoint leaves an old end on the new axis.
+    s_apex, s_m = _opposite(s_apex, s_m, MIN_OFFSET_FRACTION * new.length_mm)
     swapped = Landmarks(
         apex=lm.w1,
         hinge_a=new.to_px(0.0, hinge_mm / 2.0),

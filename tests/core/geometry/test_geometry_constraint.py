@@ -126,6 +126,7 @@ operations = st.lists(
         st.tuples(st.sampled_from(["w1", "w2"]), points),
         st.tuples(st.sampled_from(["apex", "hinge_a", "hinge_b"]), points),
         st.just(("snap", None)),
+        st.just(("swap", None)),
     ),
     max_size=25,
 )
@@ -135,13 +136,15 @@ def apply(lm: Landmarks, op, spacing: Spacing) -> Landmarks:
     which, pos = op
     if which == "snap":
         return snap_mid_length(lm, spacing)
+    if which == "swap":
+        return swap_roles_if_needed(lm, spacing)[0]
     if which in ("w1", "w2"):
         return drag_width_endpoint(lm, which, pos, spacing)
     return drag_axis_point(lm, which, pos, spacing)
 
 
 @given(canonical_landmarks(), st.floats(0.3, 3.0), st.floats(0.3, 3.0), operations)
-def test_width_stays_perpendicular_and_crossing_after_any_drags(case, row_mm, col_mm, ops):
+def test_width_stays_perpendicular_and_crossing_after_any_edits(case, row_mm, col_mm, ops):
     spacing = Spacing(row_mm, col_mm)
     lm = transform(case[0], lambda p: (p[0] / col_mm + 100.0, p[1] / row_mm + 50.0))
     lm = snap_mid_length(lm, spacing)  # start from a perpendicular width in mm
@@ -194,9 +197,24 @@ def test_swap_exchanges_length_and_width(case, row_mm, col_mm):
     if swapped:
         after = measure(out, spacing)  # validates: the new width crosses the new axis
         assert after.length_mm == pytest.approx(before.width_mm, rel=1e-9)
-        assert after.width_mm == pytest.approx(before.length_mm, rel=1e-9)
-        assert after.si <= 1.0
+        # The old axis becomes the width; an end closer to the new axis than 1 % of the new
+        # length is held at that distance.
+        level, min_mm = width_level(lm, spacing), 0.01 * before.width_mm
+        expected = max((1 - level) * before.length_mm, min_mm) + max(
+            level * before.length_mm, min_mm
+        )
+        assert after.width_mm == pytest.approx(expected, rel=1e-9)
         assert abs(cos_width_axis(out, spacing)) < 1e-9
         hinge_before = math.dist(spacing.to_mm(lm.hinge_a), spacing.to_mm(lm.hinge_b))
         hinge_after = math.dist(spacing.to_mm(out.hinge_a), spacing.to_mm(out.hinge_b))
         assert hinge_after == pytest.approx(hinge_before, rel=1e-9)
+
+
+def test_swap_of_a_width_at_the_hinge_midpoint_still_crosses():
+    at_m = drag_width_endpoint(VERTICAL, "w1", (-40.0, 45.0), ISO)  # clamped to level 0
+    wide = drag_width_endpoint(at_m, "w2", (60.0, 40.0), ISO)
+    assert width_level(wide, ISO) == 0.0
+    out, swapped = swap_roles_if_needed(wide, ISO)
+    assert swapped
+    validate_landmarks(out)
+    assert abs(cos_width_axis(out, ISO)) < 1e-12
