@@ -22,6 +22,8 @@ from app.settings import AppSettings
 from app.statusbar import WorkspaceStatusBar
 
 PREFETCH_NEIGHBOURS = 2
+EXPORT_PER_READING = "One row per reading (*.csv)"
+EXPORT_PER_IMAGE = "One row per image, reference SI (*.csv)"
 
 
 class MainWindow(QMainWindow):
@@ -327,12 +329,18 @@ class MainWindow(QMainWindow):
         return dialog
 
     def export_csv(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export CSV", "", f"{EXPORT_PER_READING};;{EXPORT_PER_IMAGE}"
+        )
+        if path:
+            self.export_to(path, per="image" if chosen == EXPORT_PER_IMAGE else "reading")
+
+    def export_to(self, path: str, *, per: str = "reading"):
         from core.export import export_csv
 
-        path, _ = QFileDialog.getSaveFileName(self, "Export readings", "", "CSV (*.csv)")
-        if path:
-            export_csv(self.project, path, per="reading")
-            self.status.showMessage(f"Exported to {path}", 4000)
+        summary = export_csv(self.project, path, per=per)
+        self.status.showMessage(f"Exported {summary.rows} rows to {summary.path}", 6000)
+        return summary
 
     def _ask_project(self, action: str) -> None:
         from app.dialogs.start import PROJECT_FILTER
