@@ -1,0 +1,343 @@
+"""`sphericity train|runs|predict|gradcam|evaluate|bench|weights`: the SI model from the shell.
+
+`train --progress jsonl` prints one JSON object per line on stdout (the window reads them);
+everything meant for people goes to stderr. torch is imported only inside run().
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+PROJECT_HELP = "a project file or an SQLAlchemy URL"
+
+
+def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
+    if name == "weights":
+        parser.add_argument("action", choices=["where", "download"], help="show or fetch weights")
+        return
+    if name == "bench":
+        _bench_arguments(parser)
+        return
+    parser.add_argument("project", metavar="PROJECT", help=PROJECT_HELP)
+    {
+        "train": _train_arguments,
+        "runs": _runs_arguments,
+        "predict": _predict_arguments,
+        "gradcam": _gradcam_arguments,
+        "evaluate": _evaluate_arguments,
+    }[name](parser)
+
+
+def _train_arguments(p: argparse.ArgumentParser) -> None:
+    from model.config import TrainConfig
+
+    d = TrainConfig()
+    p.add_argument("--epochs", type=int, default=d.epochs, help=f"default {d.epochs}")
+    p.add_argument("--batch", type=int, default=d.batch, help=f"default {d.batch}")
+    p.add_argument("--lr", type=float, default=d.lr, help=f"peak learning rate, default {d.lr}")
+    p.add_argument("--size", type=int, default=d.size, help=f"fine input px, default {d.size}")
+    p.add_argument(
+        "--coarse-size",
+        type=int,
+        default=d.coarse_size,
+        help=f"whole-frame input px, default {d.coarse_size}",
+    )
+    p.add_argument(
+        "--fov-mm",
+        type=float,
+        default=d.fov_mm,
+        help=f"fine field of view in mm, default {d.fov_mm:g}",
+    )
+    p.add_argument("--device", default=d.device, help="auto, cpu or cuda (default auto)")
+    p.add_argument(
+        "--freeze",
+        type=int,
+        default=d.freeze,
+        help="backbone stages to keep frozen (0-5: stem, layer1..4), default 0",
+    )
+    p.add_argument("--weights", default=None, help="pretrained ResNet50 file (else the cache)")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument(
+        "--patience",
+        type=int,
+        default=d.patience,
+        help="epochs without validation improvement before stopping",
+    )
+    p.add_argument(
+        "--include-submitted",
+        action="store_true",
+        help="train on submitted readings too, not only approved ones",
+    )
+    p.add_argument("--max-images", type=int, default=None, help="use at most this many images")
+    p.add_argument("--no-rotation", action="store_true", help="augment without rotations")
+    p.add_argument("--progress", choices=["human", "jsonl"], default="human")
+
+
+def _runs_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print the runs as JSON")
+
+
+def _run_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run", default="latest", help="run id or 'latest' (the newest finished)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+
+
+def _predict_arguments(p: argparse.ArgumentParser) -> None:
+    _run_argument(p)
+    p.add_argument(
+        "files", nargs="*", metavar="FILE", help="DICOM/NIfTI/PNG files not in the project"
+    )
+    p.add_argument("--csv", help="CSV to write the file predictions to (with FILE arguments)")
+    p.add_argument(
+        "--spacing-mm",
+        type=float,
+        default=None,
+        help="pixel spacing for files that carry none (PNG); else SI assumes 1 mm",
+    )
+    p.add_argument("--progress", choices=["human", "jsonl"], default="human")
+
+
+def _gradcam_arguments(p: argparse.ArgumentParser) -> None:
+    _run_argument(p)
+    p.add_argument("--image", type=int, required=True, help="image id")
+    p.add_argument("--out", required=True, help="PNG to write")
+    p.add_argument("--layer", choices=["layer3", "layer4"], default="layer4")
+
+
+def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
+    _run_argument(p)
+    p.add_argument("--split", default="test", help="train, val, test or all (default test)")
+    p.add_argument("--source", choices=["real", "synthetic"], default=None)
+    p.add_argument("--csv", help="per-image CSV (default: beside the checkpoint)")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+
+
+def _bench_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "project",
+        nargs="?",
+        metavar="PROJECT",
+        help="frames to bench on (default: generated phantoms)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--steps", type=int, default=4, help="timed training steps per loop")
+    p.add_argument("--images", type=int, default=64, help="frames to use")
+
+
+def run(name: str, args: argparse.Namespace) -> int:
+    from core.store import StoreError
+
+    handlers = {
+        "train": _train,
+        "runs": _runs,
+        "predict": _predict,
+        "gradcam": _gradcam,
+        "evaluate": _evaluate,
+        "bench": _bench,
+        "weights": _weights,
+    }
+    try:
+        return handlers[name](args)
+    except (StoreError, ValueError, FileNotFoundError, RuntimeError) as exc:
+        print(f"sphericity {name}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _train(args) -> int:
+    from core.store import Project
+    from model.augment import AugmentConfig
+    from model.config import TrainConfig
+    from model.progress import CancelFlag, make_reporter
+    from model.train import train
+
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch=args.batch,
+        lr=args.lr,
+        size=args.size,
+        coarse_size=args.coarse_size,
+        fov_mm=args.fov_mm,
+        device=args.device,
+        freeze=args.freeze,
+        weights=args.weights,
+        seed=args.seed,
+        patience=args.patience,
+        include_submitted=args.include_submitted,
+        max_images=args.max_images,
+        augment=AugmentConfig(rotation_deg=0.0 if args.no_rotation else 180.0),
+    )
+    reporter = make_reporter(args.progress)
+    with CancelFlag() as cancel, Project.open(args.project) as project:
+        try:
+            result = train(config, project, progress=reporter, cancel=cancel.is_set)
+        except Exception:
+            return 1  # the "error" event (and the run row) already say what happened
+    return 0 if result.status in ("done", "cancelled") else 1
+
+
+def _runs(args) -> int:
+    from core.store import Project
+
+    with Project.open(args.project) as project:
+        runs = project.runs()
+    if args.json:
+        rows = [_run_dict(r) for r in runs]
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    if not runs:
+        print("no runs yet")
+    for r in runs:
+        m = r.metrics or {}
+        mse = m.get(f"val_mse_{r.model_si_kind}") if r.model_si_kind else None
+        shown = f"val MSE {mse:.4f}" if isinstance(mse, float) else ""
+        dur = f"{r.duration_s / 60:.1f} min" if r.duration_s else ""
+        print(
+            f"{r.id:4d}  {r.created_at:%Y-%m-%d %H:%M}  {r.status:9s}  "
+            f"{r.data_snapshot.get('n_images', '?'):>5} images  {dur:>9s}  {shown}  {r.device}"
+        )
+    return 0
+
+
+def _run_dict(r) -> dict:
+    return {
+        "id": r.id,
+        "created_at": r.created_at.isoformat(),
+        "status": r.status,
+        "device": r.device,
+        "duration_s": r.duration_s,
+        "checkpoint_path": r.checkpoint_path,
+        "model_si_kind": r.model_si_kind,
+        "metrics": r.metrics,
+        "config": r.config,
+        "n_images": r.data_snapshot.get("n_images"),
+        "code_version": r.code_version,
+    }
+
+
+def _predictor_for(project, args):
+    from model.infer import Predictor
+    from model.predict import resolve_run
+
+    run = resolve_run(project, args.run)
+    return run, Predictor.from_checkpoint(run.checkpoint_path, device=args.device)
+
+
+def _predict(args) -> int:
+    from core.store import Project
+    from model.predict import predict_files, predict_project
+    from model.progress import make_reporter
+
+    with Project.open(args.project) as project:
+        run, predictor = _predictor_for(project, args)
+        if args.files:
+            if not args.csv:
+                raise ValueError("with FILE arguments, give --csv OUT")
+            from model.evaluate import write_rows_csv
+
+            rows = predict_files(args.files, predictor, args.spacing_mm)
+            write_rows_csv(args.csv, rows)
+            print(f"{len(rows)} frames from {len(args.files)} files -> {args.csv}", file=sys.stderr)
+            return 0
+        report = make_reporter("jsonl") if args.progress == "jsonl" else None
+        n = predict_project(project, run, predictor, progress=report)
+    if report:
+        report({"event": "done", "run_id": run.id, "n_images": n})
+    else:
+        print(f"run {run.id}: predictions stored for {n} images", file=sys.stderr)
+    return 0
+
+
+def _gradcam(args) -> int:
+    from core.store import Project
+    from model.data import UNKNOWN_SPACING
+    from model.gradcam import GradCam
+    from model.overlay import overlay_png
+
+    with Project.open(args.project) as project:
+        _run, predictor = _predictor_for(project, args)
+        pixels = project.pixels(args.image)
+        spacing = project.image(args.image).spacing or UNKNOWN_SPACING
+    cam, pred = GradCam(predictor).map(pixels, spacing, args.layer)
+    overlay_png(args.out, pixels, cam, pred.landmarks)
+    print(
+        f"image {args.image}: SI {pred.si:.3f} (regression {pred.si_regression:.3f}, "
+        f"landmarks {pred.si_landmarks:.3f}); Grad-CAM {args.layer} -> {args.out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _evaluate(args) -> int:
+    from pathlib import Path
+
+    from core.store import Project
+    from model.evaluate import evaluate, store_evaluation, write_rows_csv
+
+    with Project.open(args.project) as project:
+        run, predictor = _predictor_for(project, args)
+        metrics, rows = evaluate(project, run, predictor, split=args.split, source=args.source)
+        store_evaluation(project, run, metrics)
+    csv_path = (
+        Path(args.csv)
+        if args.csv
+        else Path(run.checkpoint_path).with_suffix(f".{metrics['split']}.csv")
+    )
+    write_rows_csv(csv_path, rows)
+    metrics["csv"] = str(csv_path)
+    if args.json:
+        from model.progress import _clean
+
+        print(json.dumps(_clean(metrics), indent=2))
+        return 0
+    _print_evaluation(run, metrics)
+    return 0
+
+
+def _print_evaluation(run, m: dict) -> None:
+    print(
+        f"run {run.id} on {m['n_images']} images (split {m['split']}"
+        f"{', ' + m['source'] if m['source'] else ''}); model SI = {m['model_si_kind']}"
+    )
+    print(
+        f"{'':12s}{'MSE':>9s}{'RMSE':>8s}{'MAE':>8s}{'r':>7s}{'R2':>7s}{'bias':>8s}"
+        f"{'LoA':>18s}{'ICC':>7s}"
+    )
+    for kind in ("regression", "landmarks", "model"):
+        k = m[kind]
+        print(
+            f"{kind:12s}{k['mse']:9.5f}{k['rmse']:8.4f}{k['mae']:8.4f}{k['pearson_r']:7.3f}"
+            f"{k['r2']:7.3f}{k['bias']:8.4f}  [{k['loa_low']:7.4f},{k['loa_high']:7.4f}]"
+            f"{k['icc_2_1']:7.3f}"
+        )
+    print(
+        f"landmark error: median {m['landmark_error_mm_median']:.2f} mm, "
+        f"90th percentile {m['landmark_error_mm_p90']:.2f} mm; per-image CSV {m['csv']}"
+    )
+
+
+def _bench(args) -> int:
+    from model.bench import run_bench
+
+    figures = run_bench(args.project, device=args.device, steps=args.steps, n_images=args.images)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        for key, value in figures.items():
+            print(f"{key:34s} {value}")
+    return 0
+
+
+def _weights(args) -> int:
+    from model import weights
+
+    if args.action == "where":
+        found = weights.find_weights()
+        print(f"cache folder: {weights.cache_dir()}")
+        print(f"found: {found}" if found else f"no weights file: {weights.where_to_put()}")
+        return 0
+    path = weights.download()
+    print(f"weights in {path}")
+    return 0

@@ -1,0 +1,84 @@
+"""Augmentation that keeps the SI: similarity transforms with landmarks, and intensity changes.
+
+Geometry: rotation over the full circle, flips, isotropic scale and translation, all applied as
+one similarity matrix per image (never anisotropic scaling or shear, which would change the
+SI). Intensity: brightness, contrast, gamma, a smooth multiplicative bias field, blur, noise.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from model.config import AugmentConfig
+from model.preprocess import blur, map_points, similarity_matrix, warp
+
+
+def random_similarities(
+    n: int, size: int, mm_per_px: float, cfg: AugmentConfig, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """n random input-to-input similarity matrices (see preprocess.similarity_matrix)."""
+    out = []
+    for _ in range(n):
+        angle = math.radians(rng.uniform(-cfg.rotation_deg, cfg.rotation_deg))
+        scale = math.exp(rng.uniform(math.log(cfg.scale_range[0]), math.log(cfg.scale_range[1])))
+        flip = bool(cfg.flip and rng.random() < 0.5)
+        shift = rng.uniform(-cfg.shift_mm, cfg.shift_mm, size=2) / mm_per_px
+        out.append(similarity_matrix(size, angle_rad=angle, scale=scale, flip=flip, shift_px=shift))
+    return out
+
+
+def crop_matrix(src_size: int, size: int) -> np.ndarray:
+    """Input pixel -> pixel of a larger, concentric source grid."""
+    off = (src_size - size) / 2.0
+    return np.array([[1.0, 0, off], [0, 1.0, off], [0, 0, 1.0]])
+
+
+def sample_batch(
+    src: torch.Tensor,
+    src_points: torch.Tensor,
+    size: int,
+    mm_per_px: float,
+    cfg: AugmentConfig | None,
+    rng: np.random.Generator,
+):
+    """Inputs (B,1,size,size) and landmarks (B,5,2) cut from cached sources, augmented or not."""
+    b = src.shape[0]
+    base = crop_matrix(src.shape[-1], size)
+    if cfg is None:
+        mats = [base] * b
+    else:
+        mats = [base @ a for a in random_similarities(b, size, mm_per_px, cfg, rng)]
+    images = warp(src.float(), torch.from_numpy(np.stack(mats)), size)
+    pts = np.stack(
+        [map_points(np.linalg.inv(m), p) for m, p in zip(mats, src_points.numpy(), strict=True)]
+    )
+    if cfg is not None and cfg.intensity:
+        images = augment_intensity(images, rng)
+    return images, torch.from_numpy(pts).float()
+
+
+def augment_intensity(images: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Random brightness, contrast, gamma, bias field, blur and noise per image."""
+    b, _, h, w = images.shape
+
+    def r(lo, hi):
+        return torch.from_numpy(rng.uniform(lo, hi, size=(b, 1, 1, 1))).float()
+
+    x = images.clamp_min(0.0) ** torch.exp(r(-0.3, 0.3))  # gamma 0.74..1.35
+    x = x * r(0.8, 1.2) + r(-0.1, 0.1)  # contrast, brightness
+    x = x * _bias_field(b, h, w, rng)
+    if rng.random() < 0.3:
+        x = blur(x, float(rng.uniform(0.5, 1.2)))
+    noise = torch.from_numpy(rng.standard_normal((b, 1, h, w)).astype(np.float32))
+    return x + noise * r(0.0, 0.05)
+
+
+def _bias_field(b: int, h: int, w: int, rng: np.random.Generator) -> torch.Tensor:
+    """Smooth multiplicative field exp(quadratic in x, y), up to about ±30 %."""
+    y, x = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing="ij")
+    terms = torch.stack([x, y, x * y, x * x, y * y])  # (5, h, w)
+    coef = torch.from_numpy(rng.uniform(-0.12, 0.12, size=(b, 5))).float()
+    return torch.exp(torch.einsum("bk,khw->bhw", coef, terms))[:, None]

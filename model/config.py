@@ -1,0 +1,56 @@
+"""The training configuration: every setting a run depends on, with the defaults users get.
+
+No torch here: the command line builds its options from these defaults without loading torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Ranges of the random augmentation (all geometric ones are similarities)."""
+
+    rotation_deg: float = 180.0
+    flip: bool = True
+    scale_range: tuple[float, float] = (0.9, 1.1)
+    shift_mm: float = 15.0  # the fine pass must cope with an imperfect localisation
+    intensity: bool = True
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run depends on; the defaults train a good model on 1,500 phantoms."""
+
+    epochs: int = 10
+    batch: int = 16
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    size: int = 128  # fine pass input, px
+    coarse_size: int = 96  # localising pass input (whole frame), px
+    fov_mm: float = 160.0  # fine field of view, mm (isotropic)
+    coarse_batch: int = 4  # whole-frame images per step that train the localising pass
+    si_weight: float = 1.0
+    seed: int = 0
+    device: str = "auto"
+    freeze: int = 0  # backbone stages kept frozen: 0 none .. 5 stem and layer1-4
+    weights: str | None = None
+    include_submitted: bool = False
+    patience: int = 4  # epochs without validation improvement before stopping early
+    max_images: int | None = None
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["augment"]["scale_range"] = list(d["augment"]["scale_range"])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        d = dict(d)
+        aug = dict(d.pop("augment", {}))
+        if "scale_range" in aug:
+            aug["scale_range"] = tuple(aug["scale_range"])
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(**known, augment=AugmentConfig(**aug))

@@ -1,0 +1,106 @@
+"""Evaluation of a run against the reference: both SI estimates and landmark errors in mm."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+from core.geometry import LANDMARK_NAMES
+from core.geometry.frame import distance_mm
+from core.stats import regression_metrics
+from model.data import load_samples
+from model.infer import Predictor
+
+
+def landmark_errors_mm(pred, ref, spacing) -> dict[str, float]:
+    """Distance in mm between predicted and reference landmarks, per landmark."""
+    return {n: distance_mm(getattr(pred, n), getattr(ref, n), spacing) for n in LANDMARK_NAMES}
+
+
+def evaluate(
+    project,
+    run,
+    predictor: Predictor,
+    *,
+    split: str | None = "test",
+    source: str | None = None,
+    include_submitted: bool = False,
+):
+    """(metrics, per-image rows) for the run on the labelled images of a split (None: all).
+
+    Predictions are stored with the run too. Metrics hold, for "regression", "landmarks" and
+    "model" (the run's model SI), the core.stats regression metrics against the reference SI,
+    and the landmark error in mm (median and 90th percentile over all points).
+    """
+    splits = None if split in (None, "all") else {split}
+    samples = load_samples(project, include_submitted=include_submitted, splits=splits)
+    if source:
+        samples = [s for s in samples if s.source == source]
+    if not samples:
+        raise ValueError(
+            f"no labelled images in split {split!r}" + (f" from {source}" if source else "")
+        )
+    preds = predictor.predict([(s.pixels, s.spacing) for s in samples])
+    project.save_predictions(
+        run.id, [p.to_row(s.image_id) for s, p in zip(samples, preds, strict=True)]
+    )
+    rows, errors = [], []
+    for s, p in zip(samples, preds, strict=True):
+        err = landmark_errors_mm(p.landmarks, s.landmarks, s.spacing)
+        errors.extend(err.values())
+        rows.append(
+            {
+                "image_id": s.image_id,
+                "split": s.split,
+                "source": s.source,
+                "si_reference": s.si,
+                "si": p.si,
+                "si_regression": p.si_regression,
+                "si_landmarks": p.si_landmarks,
+                **{f"{n}_error_mm": e for n, e in err.items()},
+                "min_confidence": min(p.confidence.values()),
+            }
+        )
+    ref = np.array([s.si for s in samples])
+    metrics = {
+        kind: regression_metrics(np.array([r[key] for r in rows]), ref)
+        for kind, key in (
+            ("regression", "si_regression"),
+            ("landmarks", "si_landmarks"),
+            ("model", "si"),
+        )
+    }
+    metrics.update(
+        split=split or "all",
+        source=source,
+        n_images=len(samples),
+        model_si_kind=predictor.model_si_kind,
+        landmark_error_mm_median=float(np.median(errors)),
+        landmark_error_mm_p90=float(np.percentile(errors, 90)),
+        landmarks_degenerate=int(sum(not math.isfinite(r["si_landmarks"]) for r in rows)),
+    )
+    return metrics, rows
+
+
+def write_rows_csv(path: Path, rows: list[dict]) -> Path:
+    """Write per-image rows as a UTF-8 CSV with a header."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def store_evaluation(project, run, metrics: dict) -> None:
+    """Keep the evaluation in the run's metrics under evaluation/<split>[/<source>]."""
+    key = metrics["split"] + (f"/{metrics['source']}" if metrics["source"] else "")
+    current = dict(run.metrics or {})
+    evaluation = dict(current.get("evaluation", {}))
+    evaluation[key] = metrics
+    current["evaluation"] = evaluation
+    project.update_run(run.id, metrics=current)

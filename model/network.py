@@ -1,0 +1,87 @@
+"""The SI network: a ResNet50 backbone, an SI regression head and a landmark heatmap head."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchvision.models import resnet50
+
+from core.geometry import LANDMARK_NAMES
+
+HEATMAP_STRIDE = 4  # input pixels per heatmap cell
+SI_CENTER = 0.6
+INPUT_MEAN, INPUT_STD = (
+    0.3,
+    0.3,
+)  # the SI head predicts an offset from a typical SI, which eases early training
+
+
+class SIModel(nn.Module):
+    """ResNet50 on one-channel frames; outputs {"si": (B,), "heatmaps": (B, 5, S/4, S/4)}.
+
+    The SI head (global average pool + small MLP) follows the study and is the Grad-CAM
+    target. The landmark head merges layer1..layer4 features top-down (FPN style) at stride 4.
+    """
+
+    def __init__(self, fpn_channels: int = 128, hidden: int = 256) -> None:
+        super().__init__()
+        net = resnet50(weights=None)
+        # MR frames have one channel: conv1 takes one (pretrained RGB kernels are summed).
+        net.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        self.stem = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool)
+        self.layer1, self.layer2, self.layer3, self.layer4 = (
+            net.layer1,
+            net.layer2,
+            net.layer3,
+            net.layer4,
+        )
+        self.lateral = nn.ModuleList(nn.Conv2d(c, fpn_channels, 1) for c in (256, 512, 1024, 2048))
+        self.heatmap_head = nn.Sequential(
+            nn.Conv2d(fpn_channels, fpn_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(fpn_channels),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(fpn_channels, len(LANDMARK_NAMES), 1),
+        )
+        self.si_head = nn.Sequential(
+            nn.Linear(2048, hidden), nn.ReLU(inplace=True), nn.Dropout(0.1), nn.Linear(hidden, 1)
+        )
+        nn.init.zeros_(self.si_head[-1].weight)
+        nn.init.zeros_(self.si_head[-1].bias)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        # Inputs are frames scaled so blood is near 1 (preprocess.frame_tensor); centre them.
+        c1 = self.layer1(self.stem((x - INPUT_MEAN) / INPUT_STD))
+        c2 = self.layer2(c1)
+        c3 = self.layer3(c2)
+        c4 = self.layer4(c3)
+        pooled = torch.flatten(F.adaptive_avg_pool2d(c4, 1), 1)
+        si = self.si_head(pooled).squeeze(1) + SI_CENTER
+        p = self.lateral[3](c4)
+        for feat, lat in zip(
+            (c3, c2, c1), (self.lateral[2], self.lateral[1], self.lateral[0]), strict=True
+        ):
+            p = lat(feat) + F.interpolate(p, size=feat.shape[-2:], mode="nearest")
+        return {"si": si, "heatmaps": self.heatmap_head(p)}
+
+
+def load_backbone(model: SIModel, state: dict[str, torch.Tensor]) -> int:
+    """Copy torchvision ResNet50 weights into the backbone; returns how many tensors loaded."""
+    own = model.state_dict()
+    mapped = {}
+    for key, value in state.items():
+        if key.startswith("fc."):
+            continue
+        name = key.replace("conv1.", "stem.0.", 1) if key.startswith("conv1.") else key
+        name = name.replace("bn1.", "stem.1.", 1) if key.startswith("bn1.") else name
+        if name == "stem.0.weight" and value.shape[1] == 3:
+            value = value.sum(dim=1, keepdim=True)
+        if name in own and own[name].shape == value.shape:
+            mapped[name] = value
+    missing = [k for k in own if k.startswith(("stem", "layer")) and k not in mapped]
+    if missing:
+        raise ValueError(
+            f"the weights file lacks {len(missing)} backbone tensors, e.g. {missing[0]}"
+        )
+    model.load_state_dict(mapped, strict=False)
+    return len(mapped)

@@ -1,0 +1,236 @@
+"""train(config, *, progress, cancel): data, run row, the loop, validation, atomic checkpoints."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.cache import build_cache
+from model.checkpoint import save_checkpoint
+from model.config import TrainConfig
+from model.data import data_snapshot, load_samples
+from model.device import choose_device
+from model.trainer import Trainer, make_model
+from model.validate import validate
+
+Progress = Callable[[dict], None]
+BATCH_EVENT_INTERVAL_S = 0.1  # at most ten batch events a second
+
+
+@dataclass
+class TrainResult:
+    """How a run ended."""
+
+    run_id: int
+    status: str  # "done" or "cancelled"
+    checkpoint_path: Path | None
+    metrics: dict
+
+
+def train(
+    config: TrainConfig,
+    project,
+    *,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> TrainResult:
+    """Train on the project's labelled images; record the run; return how it ended.
+
+    progress receives event dicts ("start", "epoch", "batch", "val", "done", "cancelled",
+    "error"); cancel() is polled after every batch: the batch finishes, the checkpoint is
+    saved and the run ends "cancelled". An exception marks the run "error" and propagates.
+    """
+    emit = progress or (lambda event: None)
+    should_stop = cancel or (lambda: False)
+    setup = choose_device(config.device)
+    samples = load_samples(project, include_submitted=config.include_submitted, seed=config.seed)
+    if config.max_images:
+        samples = samples[: config.max_images]
+    train_samples = [s for s in samples if s.split == "train"]
+    if not train_samples:
+        raise ValueError("the project has no labelled training images (approved readings)")
+    snapshot = data_snapshot(samples, config.include_submitted)
+    run_id = project.add_run(config.to_dict(), device=setup.describe(), data_snapshot=snapshot)
+    try:
+        return _train_run(config, project, run_id, setup, samples, snapshot, emit, should_stop)
+    except BaseException as exc:
+        project.update_run(
+            run_id, status="error", metrics={"error": f"{exc.__class__.__name__}: {exc}"}
+        )
+        emit({"event": "error", "run_id": run_id, "message": f"{exc.__class__.__name__}: {exc}"})
+        raise
+
+
+def _train_run(config, project, run_id, setup, samples, snapshot, emit, should_stop) -> TrainResult:
+    from core.paths import runs_dir_for
+
+    started = time.perf_counter()
+    notes: list[str] = []
+    model = make_model(config, setup, notes)
+    cache_args = {"size": config.size, "coarse_size": config.coarse_size, "fov_mm": config.fov_mm}
+    train_set = build_cache([s for s in samples if s.split == "train"], **cache_args)
+    val_set = build_cache([s for s in samples if s.split == "val"], **cache_args)
+    trainer = Trainer(config, setup, model, train_set, val_set, np.random.default_rng(config.seed))
+    project.update_run(run_id, status="running")
+    ckpt = runs_dir_for(project.url) / f"run-{run_id}.pt"
+    emit(
+        {
+            "event": "start",
+            "run_id": run_id,
+            "device": setup.describe(),
+            "notes": notes,
+            "n_train": len(train_set),
+            "n_val": len(val_set),
+            "epochs": config.epochs,
+            "total_steps": trainer.total_steps,
+            "checkpoint": str(ckpt),
+        }
+    )
+    for note in notes:
+        print(note, file=sys.stderr)
+    loop = _Loop(trainer, emit, should_stop, snapshot, ckpt, config)
+    status = loop.run()
+    metrics = loop.final_metrics()
+    duration_s = time.perf_counter() - started
+    saved = ckpt if ckpt.exists() else None
+    project.update_run(
+        run_id,
+        status=status,
+        metrics=metrics,
+        duration_s=duration_s,
+        checkpoint_path=str(saved) if saved else None,
+        model_si_kind=metrics.get("model_si_kind"),
+    )
+    emit(
+        {
+            "event": status,
+            "run_id": run_id,
+            "duration_s": round(duration_s, 1),
+            "checkpoint": str(saved) if saved else None,
+            "metrics": metrics,
+        }
+    )
+    return TrainResult(run_id, status, saved, metrics)
+
+
+class _Loop:
+    """Epochs, throttled progress, early stopping, best-so-far checkpoint, cancel."""
+
+    def __init__(self, trainer, emit, should_stop, snapshot, ckpt, config) -> None:
+        self.t, self.emit, self.should_stop = trainer, emit, should_stop
+        self.snapshot, self.ckpt, self.config = snapshot, ckpt, config
+        self.best: dict | None = None
+        self.history: list[dict] = []
+        self.step = 0
+        self.last_event = 0.0
+        self.started = time.perf_counter()
+
+    def run(self) -> str:
+        stale = 0
+        for epoch in range(1, self.config.epochs + 1):
+            self.emit(
+                {
+                    "event": "epoch",
+                    "epoch": epoch,
+                    "epochs": self.config.epochs,
+                    "step": self.step,
+                    "total_steps": self.t.total_steps,
+                }
+            )
+            losses, cancelled = self._epoch(epoch)
+            val = validate(self.t.model, self.t.setup, self.t.val_set, self.config)
+            val.update(epoch=epoch, loss=float(np.mean(losses)) if losses else math.nan)
+            self.history.append(val)
+            self.emit({"event": "val", "step": self.step, "total_steps": self.t.total_steps, **val})
+            if self._improved(val):
+                self.best, stale = val, 0
+                self._save()
+            else:
+                stale += 1
+            if cancelled:
+                if not self.ckpt.exists():
+                    self._save()
+                return "cancelled"
+            if stale >= self.config.patience:
+                break
+        if not self.ckpt.exists():
+            self._save()
+        return "done"
+
+    def _epoch(self, epoch: int) -> tuple[list[float], bool]:
+        losses = []
+        for idx in self.t.batches():
+            losses.append(self.t.step(idx))
+            self.step += 1
+            self._batch_event(epoch, losses[-1], len(idx))
+            if self.should_stop():
+                return losses, True
+        return losses, False
+
+    def _batch_event(self, epoch: int, loss: float, n: int) -> None:
+        now = time.perf_counter()
+        if now - self.last_event < BATCH_EVENT_INTERVAL_S and self.step < self.t.total_steps:
+            return
+        self.last_event = now
+        elapsed = now - self.started
+        per_step = elapsed / self.step
+        self.emit(
+            {
+                "event": "batch",
+                "epoch": epoch,
+                "step": self.step,
+                "total_steps": self.t.total_steps,
+                "loss": round(loss, 5),
+                "eta_s": round(per_step * (self.t.total_steps - self.step), 1),
+                "images_per_s": round(self.config.batch / per_step, 2),
+            }
+        )
+
+    def _improved(self, val: dict) -> bool:
+        key = _score(val)
+        return self.best is None or key < _score(self.best)
+
+    def _save(self) -> None:
+        metrics = self.final_metrics()
+        save_checkpoint(
+            self.ckpt,
+            self.t.model,
+            config=self.config.to_dict(),
+            data_snapshot=self.snapshot,
+            metrics=metrics,
+            extra={"model_si_kind": metrics.get("model_si_kind")},
+        )
+
+    def final_metrics(self) -> dict:
+        best = self.best or (self.history[-1] if self.history else {})
+        return {
+            **best,
+            "model_si_kind": _si_kind(best),
+            "epochs_run": len(self.history),
+            "history": self.history,
+            "steps": self.step,
+        }
+
+
+def _score(val: dict) -> float:
+    """Lower is better: the best SI MSE of the two estimates, else the validation loss."""
+    mses = [
+        v
+        for v in (val.get("val_mse_regression"), val.get("val_mse_landmarks"))
+        if v is not None and math.isfinite(v)
+    ]
+    return min(mses) if mses else val.get("val_loss", math.inf)
+
+
+def _si_kind(val: dict) -> str:
+    """ "regression" or "landmarks": the SI estimate with the lower validation MSE."""
+    reg = val.get("val_mse_regression", math.inf)
+    lm = val.get("val_mse_landmarks", math.inf)
+    lm = lm if lm is not None and math.isfinite(lm) else math.inf
+    return "landmarks" if lm < reg else "regression"

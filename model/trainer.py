@@ -1,0 +1,122 @@
+"""One training loop's state: model, optimiser, schedule, augmented batches, combined loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from model.augment import sample_batch
+from model.cache import FrameCache
+from model.config import TrainConfig
+from model.device import DeviceSetup
+from model.heatmap import landmark_loss
+from model.network import SIModel
+
+
+@dataclass
+class Trainer:
+    """The state of one training loop (model, optimiser, caches); see train()."""
+
+    config: TrainConfig
+    setup: DeviceSetup
+    model: SIModel
+    train_set: FrameCache
+    val_set: FrameCache
+    rng: np.random.Generator = field(default_factory=np.random.default_rng)
+
+    def __post_init__(self) -> None:
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(
+            params, lr=self.config.lr, weight_decay=self.config.weight_decay
+        )
+        self.steps_per_epoch = max(1, len(self.train_set) // self.config.batch)
+        self.total_steps = self.steps_per_epoch * self.config.epochs
+        self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            self.optimizer,
+            max_lr=self.config.lr,
+            total_steps=max(self.total_steps, 2),
+            pct_start=0.1,
+            anneal_strategy="cos",
+            div_factor=10.0,
+            final_div_factor=100.0,
+        )
+        use_scaler = self.setup.amp_dtype == torch.float16
+        self.scaler = torch.amp.GradScaler(self.setup.device.type, enabled=use_scaler)
+
+    def batches(self):
+        """Index batches of one epoch (drops the ragged end, except for tiny sets)."""
+        n, b = len(self.train_set), min(self.config.batch, len(self.train_set))
+        order = self.rng.permutation(n)
+        return [order[k * b : (k + 1) * b] for k in range(self.steps_per_epoch)]
+
+    def step(self, idx) -> float:
+        """One optimiser step on fine crops (both heads) and whole frames (landmark head)."""
+        cfg, ts = self.config, self.train_set
+        self.model.train()
+        fine, fine_pts = sample_batch(
+            ts.fine[idx], ts.fine_points[idx], cfg.size, ts.fine_mm_per_px, cfg.augment, self.rng
+        )
+        cidx = self.rng.choice(len(ts), size=min(cfg.coarse_batch, len(ts)), replace=False)
+        # Whole frames differ in mm/px; a typical 400 mm field only sets the size of the shifts.
+        coarse_mm_per_px = 400.0 / cfg.coarse_size
+        coarse, coarse_pts = sample_batch(
+            ts.coarse[cidx],
+            ts.coarse_points[cidx],
+            cfg.coarse_size,
+            coarse_mm_per_px,
+            cfg.augment,
+            self.rng,
+        )
+        loss = self.loss(fine, fine_pts, ts.si[idx], coarse, coarse_pts)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        if self.scheduler.last_epoch < self.scheduler.total_steps - 1:  # runs may add steps
+            self.scheduler.step()
+        return float(loss.detach())
+
+    def loss(self, fine, fine_pts, si, coarse, coarse_pts) -> torch.Tensor:
+        dev = self.setup.device
+        with self.setup.autocast():
+            out = self.model(self.setup.to_input(fine))
+        loss = landmark_loss(out["heatmaps"], fine_pts.to(dev), self.config.size)
+        # SI errors are ~0.03; scale so the SI term weighs like the landmark term.
+        loss = loss + self.config.si_weight * F.mse_loss(out["si"].float() * 10, si.to(dev) * 10)
+        if coarse.shape[0]:
+            with self.setup.autocast():
+                cout = self.model(self.setup.to_input(coarse))
+            loss = loss + landmark_loss(
+                cout["heatmaps"], coarse_pts.to(dev), self.config.coarse_size
+            )
+        return loss
+
+
+def make_model(config: TrainConfig, setup: DeviceSetup, notes: list[str]) -> SIModel:
+    """A fresh SIModel with pretrained backbone weights where a local file exists."""
+    from model import weights as weights_mod
+    from model.network import load_backbone
+
+    torch.manual_seed(config.seed)
+    model = SIModel()
+    path = weights_mod.find_weights(config.weights)
+    if path is None:
+        notes.append(
+            "no pretrained ResNet50 weights found: training from scratch; "
+            + weights_mod.where_to_put()
+        )
+    else:
+        load_backbone(model, weights_mod.load_state_dict(path))
+        notes.append(f"backbone initialised from {path}")
+    freeze_stages(model, config.freeze)
+    return model.to(setup.device, memory_format=torch.channels_last)
+
+
+def freeze_stages(model: SIModel, n: int) -> None:
+    """Stop gradients for the first n backbone stages (stem, layer1..layer4)."""
+    for stage in (model.stem, model.layer1, model.layer2, model.layer3, model.layer4)[:n]:
+        for p in stage.parameters():
+            p.requires_grad_(False)

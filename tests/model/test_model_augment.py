@@ -1,0 +1,72 @@
+"""Preprocessing and augmentation keep the SI and move landmarks with the image."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from synthetic_lv import ellipse_samples
+
+from core.geometry import Landmarks, Spacing, measure
+from model.augment import sample_batch
+from model.cache import build_cache
+from model.config import AugmentConfig
+from model.preprocess import (
+    array_landmarks,
+    grid_matrix,
+    landmarks_array,
+    map_points,
+    similarity_matrix,
+    warp,
+)
+
+LM = Landmarks(
+    apex=(40.0, 10.0), hinge_a=(30.0, 50.0), hinge_b=(52.0, 52.0), w1=(28.0, 30.0), w2=(54.0, 31.0)
+)
+
+
+@pytest.mark.parametrize("spacing", [Spacing(1.0, 1.0), Spacing(1.8, 1.2)])
+def test_isotropic_grid_keeps_si_for_anisotropic_pixels(spacing):
+    m = grid_matrix((40.0, 30.0), spacing, 0.9, 64)
+    in_grid = array_landmarks(map_points(np.linalg.inv(m), landmarks_array(LM)))
+    assert measure(in_grid, Spacing.isotropic(0.9)).si == pytest.approx(measure(LM, spacing).si)
+
+
+def test_augmented_landmarks_keep_si():
+    samples = ellipse_samples(4, spacing=Spacing(2.0, 1.5))
+    cache = build_cache(samples, size=48, coarse_size=48, fov_mm=110.0)
+    rng = np.random.default_rng(3)
+    cfg = AugmentConfig(rotation_deg=180.0, scale_range=(0.8, 1.25))
+    for _ in range(5):
+        _, pts = sample_batch(cache.fine, cache.fine_points, 48, cache.fine_mm_per_px, cfg, rng)
+        for s, p in zip(samples, pts.numpy(), strict=True):
+            lm = array_landmarks(p)
+            # Scale changes mm per pixel but not the ratio: SI is unchanged.
+            got = measure(lm, Spacing.isotropic(1.0)).si
+            assert got == pytest.approx(s.si, rel=1e-4)
+
+
+def test_landmarks_move_with_the_image():
+    img = torch.zeros(1, 1, 41, 41)
+    img[0, 0, 12, 30] = 1.0  # a bright dot at (x=30, y=12)
+    pts = torch.tensor([[[30.0, 12.0]]])
+    rng = np.random.default_rng(0)
+    cfg = AugmentConfig(rotation_deg=180.0, scale_range=(1.0, 1.0), shift_mm=3.0, intensity=False)
+    for _ in range(6):
+        out, moved = sample_batch(img, pts, 41, 1.0, cfg, rng)
+        row, col = divmod(int(out[0, 0].argmax()), 41)
+        assert math.hypot(col - moved[0, 0, 0], row - moved[0, 0, 1]) < 1.0
+
+
+def test_similarity_has_no_shear():
+    m = similarity_matrix(64, angle_rad=0.7, scale=1.3, flip=True, shift_px=(3, -2))
+    a = m[:2, :2]
+    gram = a.T @ a
+    assert gram[0, 1] == pytest.approx(0.0, abs=1e-12)
+    assert gram[0, 0] == pytest.approx(gram[1, 1])
+
+
+def test_warp_identity_returns_the_image():
+    img = torch.rand(1, 1, 16, 16)
+    out = warp(img, torch.eye(3, dtype=torch.float64)[None], 16)
+    assert torch.allclose(out, img, atol=1e-5)
