@@ -24,7 +24,7 @@ HANDLE_STYLE: dict[str, tuple[QColor, str]] = {
     "w2": (WIDTH_COLOR, "W2"),
 }
 
-HANDLE_RADIUS_PX = 6.0
+HANDLE_RADIUS_PX = 7.0
 GRAB_RADIUS_PX = 11.0  # generous grab area, in screen pixels
 Z_IMAGE, Z_OVERLAY, Z_GHOST, Z_LINES, Z_CONTOUR, Z_LABELS, Z_HANDLES = range(7)
 
@@ -79,10 +79,12 @@ class HandleItem(QGraphicsItem):
         r = HANDLE_RADIUS_PX
         if self.suggested:
             # A suggestion is hollow and dashed until the annotator moves or confirms it.
-            painter.setPen(cosmetic_pen(OUTLINE_COLOR, 4.0))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
+            translucent = QColor(self.color)
+            translucent.setAlpha(70)
+            painter.setPen(cosmetic_pen(OUTLINE_COLOR, 4.5))
+            painter.setBrush(translucent)
             painter.drawEllipse(QPointF(0, 0), r, r)
-            painter.setPen(cosmetic_pen(self.color, 2.0, Qt.PenStyle.DashLine))
+            painter.setPen(cosmetic_pen(self.color, 2.2, Qt.PenStyle.DashLine))
             painter.drawEllipse(QPointF(0, 0), r, r)
         else:
             painter.setPen(cosmetic_pen(OUTLINE_COLOR, 1.5))
@@ -124,7 +126,7 @@ class LabelItem(QGraphicsItem):
         self.text = text
         metrics = QFontMetricsF(self._font)
         self._rect = QRectF(0, 0, metrics.horizontalAdvance(text) + 12, metrics.height() + 6)
-        self._rect.translate(10, -self._rect.height() / 2)
+        self._rect.translate(14, -self._rect.height() / 2)
 
     def boundingRect(self) -> QRectF:
         return self._rect.adjusted(-1, -1, 1, 1)

@@ -38,14 +38,14 @@ class ReadingLayer:
 
     def __init__(self, scene: QGraphicsScene) -> None:
         self.handles = {name: HandleItem(name) for name in LANDMARK_NAMES}
-        self.axis_line = PolylineItem(cosmetic_pen(APEX_COLOR, 1.6), Z_LINES)
-        self.hinge_line = PolylineItem(cosmetic_pen(HINGE_COLOR, 1.4), Z_LINES)
-        self.width_line = PolylineItem(cosmetic_pen(WIDTH_COLOR, 1.6), Z_LINES)
+        self.axis_line = PolylineItem(cosmetic_pen(APEX_COLOR, 2.0), Z_LINES)
+        self.hinge_line = PolylineItem(cosmetic_pen(HINGE_COLOR, 1.8), Z_LINES)
+        self.width_line = PolylineItem(cosmetic_pen(WIDTH_COLOR, 2.0), Z_LINES)
         self.length_label = LabelItem(APEX_COLOR)
         self.width_label = LabelItem(WIDTH_COLOR)
-        self.contour_line = PolylineItem(cosmetic_pen(CONTOUR_COLOR, 1.5), Z_CONTOUR)
+        self.contour_line = PolylineItem(cosmetic_pen(CONTOUR_COLOR, 1.8), Z_CONTOUR)
         self.chord_line = PolylineItem(
-            cosmetic_pen(CONTOUR_COLOR, 1.2, Qt.PenStyle.DashLine), Z_CONTOUR, halo=False
+            cosmetic_pen(CONTOUR_COLOR, 1.6, Qt.PenStyle.DashLine), Z_CONTOUR
         )
         self.open_line = PolylineItem(
             cosmetic_pen(CONTOUR_COLOR, 1.5, Qt.PenStyle.DashLine), Z_CONTOUR

@@ -43,6 +43,7 @@ class ReadingInteraction:
         self._unsubscribe = None
         self._lines: list[str] = []
         self._chord: tuple[Point, Point] | None = None
+        self._placement_error = ""
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -90,6 +91,7 @@ class ReadingInteraction:
         self.contour_mode = False
         self.contour_tool.cancel()
         self.placement = tools.PlacementTool()
+        self._placement_error = ""
         self.canvas.refresh()
 
     def set_contour_mode(self, on: bool) -> None:
@@ -233,7 +235,12 @@ class ReadingInteraction:
         return (x, y)
 
     def _placement_click(self, pos: Point) -> None:
-        landmarks = self.placement.click(pos, self.canvas.pixels(), self.spacing())
+        self._placement_error = ""
+        try:
+            landmarks = self.placement.click(pos, self.canvas.pixels(), self.spacing())
+        except GeometryError as exc:
+            self._placement_error = str(exc)
+            landmarks = None
         if landmarks is not None:
             self.placement = None
             self._emit(SetLandmarks(self.doc.landmarks, landmarks, text="Place landmarks"))
@@ -350,6 +357,9 @@ class ReadingInteraction:
                 return "Drag a vertex; click an edge to insert one; right-click or Del deletes"
             return "Contour: click the endocardial border point by point"
         if self.placement is not None:
+            if self._placement_error:
+                error = self._placement_error
+                return f"{error[:1].upper()}{error[1:]}. {self.placement.hint}"
             return self.placement.hint + ("   (Esc cancels)" if self.placement.points else "")
         if self.doc.suggested:
             return "Suggested points are dashed: drag to correct, or confirm them"

@@ -10,8 +10,15 @@ import math
 
 import numpy as np
 
-import core.geometry
-from core.geometry import Landmarks, Point, Spacing, default_width
+from core.geometry import (
+    GeometryError,
+    Landmarks,
+    Point,
+    Spacing,
+    default_width,
+    validate_landmarks,
+    widest_width_from_image,
+)
 
 PLACEMENT_STEPS: tuple[str, ...] = ("apex", "hinge_a", "hinge_b")
 PLACEMENT_HINTS: dict[str, str] = {
@@ -36,21 +43,28 @@ class PlacementTool:
         return PLACEMENT_HINTS[self.step]
 
     def click(self, pos: Point, pixels: np.ndarray | None, spacing: Spacing) -> Landmarks | None:
-        """Record one click; after the third return the five landmarks (width placed for you)."""
+        """Record one click; after the third return the five landmarks (width placed for you).
+
+        GeometryError (degenerate axis) forgets the offending click so the step can be redone.
+        """
         self.points.append((float(pos[0]), float(pos[1])))
         if len(self.points) < len(PLACEMENT_STEPS):
             return None
         apex, hinge_a, hinge_b = self.points
+        try:
+            width = None
+            if pixels is not None:
+                width = widest_width_from_image(pixels, apex, hinge_a, hinge_b, spacing)
+            if width is None:
+                width = default_width(apex, hinge_a, hinge_b, spacing)
+            w1, w2 = width
+            landmarks = Landmarks(apex, hinge_a, hinge_b, tuple(w1), tuple(w2))
+            validate_landmarks(landmarks)
+        except GeometryError:
+            self.points.pop()  # e.g. hinge B on hinge A: that click is asked for again
+            raise
         self.points = []
-        width = None
-        # getattr: widest_width_from_image is younger than the rest of core.geometry.
-        widest = getattr(core.geometry, "widest_width_from_image", None)
-        if pixels is not None and widest is not None:
-            width = widest(pixels, apex, hinge_a, hinge_b, spacing)
-        if width is None:
-            width = default_width(apex, hinge_a, hinge_b, spacing)
-        w1, w2 = width
-        return Landmarks(apex, hinge_a, hinge_b, tuple(w1), tuple(w2))
+        return landmarks
 
     def step_back(self) -> bool:
         """Forget the last click; False when there was none."""

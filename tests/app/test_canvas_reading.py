@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from canvas_helpers import click, cos_mm, drag, make_canvas, truth_frame, vp
+from canvas_helpers import click, cos_mm, drag, ellipse_frame, make_canvas, truth_frame, vp
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -176,3 +176,29 @@ def test_snap_width_to_mid_length_is_one_edit(qtbot):
     assert stack.count() == 1 and cos_mm(doc.landmarks, spacing) < 1e-9
     stack.undo()
     assert doc.landmarks == truth
+
+
+def test_three_clicks_place_the_width_at_the_maximal_cavity_width(qtbot):
+    pixels, spacing, truth = ellipse_frame()  # its maximal width is known exactly
+    canvas, doc, _ = make_canvas(qtbot)
+    canvas.set_image(pixels, spacing, None)
+    canvas.set_doc(doc, locked=False)
+    for point in (truth.apex, truth.hinge_a, truth.hinge_b):
+        click(canvas, point)
+    width_mm = measure(doc.landmarks, spacing).width_mm
+    assert width_mm == pytest.approx(measure(truth, spacing).width_mm, abs=2 * spacing.col_mm)
+    assert abs(measure(doc.landmarks, spacing).si - measure(truth, spacing).si) < 0.02
+
+
+def test_a_degenerate_click_is_refused_and_asked_again(qtbot):
+    pixels, spacing, truth = truth_frame()
+    canvas, doc, stack = make_canvas(qtbot)
+    canvas.set_image(pixels, spacing, None)
+    canvas.set_doc(doc, locked=False)
+    click(canvas, truth.apex)
+    click(canvas, truth.hinge_a)
+    click(canvas, truth.hinge_a)  # hinge B on hinge A
+    assert doc.landmarks is None and stack.count() == 0
+    assert "hinge point B" in canvas.hint()
+    click(canvas, truth.hinge_b)
+    assert doc.landmarks is not None and stack.count() == 1
