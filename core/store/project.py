@@ -98,7 +98,10 @@ class Project:
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Repository]:
         """A Repository on one session: commits on normal exit, rolls back on an exception.
-        write=False skips SQLite's up-front write lock for pure reads."""
+
+        write=False is for pure reads (a consistent snapshot without SQLite's up-front write
+        lock); writing in such a transaction may fail at once with 'database is locked'.
+        """
         engine = self._write_engine if write else self._engine
         with Session(engine, expire_on_commit=False) as session, session.begin():
             yield Repository(session)

@@ -110,7 +110,11 @@ class ImagesMixin:
         window: tuple[float, float] | None = None,
         frame_time_ms: float | None = None,
     ) -> tuple[int, bool]:
-        """Store a frame; (image id, created). Identical decoded pixels are stored once."""
+        """Store a frame; returns (image id, created).
+
+        Identical decoded pixels (same values, shape and dtype) are stored once: adding them
+        again returns the existing image, unchanged. is_ed / is_es move the series' flag here.
+        """
         _check(view, VIEWS, "view")
         _check(source, SOURCES, "source")
         encoded = pixel_codec.encode(pixels)

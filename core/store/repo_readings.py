@@ -79,11 +79,13 @@ class ReadingsMixin:
         expected_version: int | None = None,
         suggested: dict | None = None,
     ) -> ReadingInfo:
-        """Create or update one annotator's reading of an image.
+        """Create or update one annotator's reading of an image; returns it as stored.
 
-        expected_version None: the reading must not exist yet; otherwise it must be the stored
-        version. Anything else raises ConflictError carrying the stored reading. The SI is
-        derived here (GeometryError for degenerate landmarks, and nothing is stored).
+        The save is the reading's full state: every field (contour, note, suggested included) is
+        replaced. expected_version None: the reading must not exist yet; otherwise it must be
+        the stored version; anything else raises ConflictError carrying the stored reading. The
+        SI is derived here (GeometryError for degenerate landmarks, and nothing is stored). The
+        version goes up by one and an audit row records before and after.
         """
         _check_status(status)
         image = self.session.get(Image, image_id)

@@ -303,3 +303,24 @@ def test_settings_and_secret(project):
     project.set_setting("browser", {"page": 2, "filters": ["ed"]})
     project.set_setting("browser", {"page": 3})
     assert project.get_setting("browser") == {"page": 3}
+
+
+def test_listing_never_reads_pixel_blobs(filled):
+    from sqlalchemy import event
+
+    project, alice, _, images = filled
+    project.save_reading(images[0], alice, landmarks())
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(project._engine, "before_cursor_execute", record)
+    try:
+        project.list_images(ImageFilter(has_reading_by=alice, status="draft"))
+        project.count_images(ImageFilter(needs_reading_by=alice))
+        project.image(images[1])
+    finally:
+        event.remove(project._engine, "before_cursor_execute", record)
+    assert statements and not any("image_pixels" in s for s in statements)
+    project.pixels(images[1])  # the one call that does read a blob
