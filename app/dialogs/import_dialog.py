@@ -31,8 +31,9 @@ class ImportWorker(QObject):
     progressed = Signal(int, int, str)
     finished = Signal(object, str)  # report or None, error text
 
-    def __init__(self, project_url: str, paths: list[str], cancel: CancelFlag) -> None:
+    def __init__(self, project_url: str, paths: list[str], cancel: CancelFlag, importer=None):
         super().__init__()
+        self._importer = importer  # None: core.importer.import_paths
         self._url = project_url
         self._paths = paths
         self._cancel = cancel
@@ -46,11 +47,10 @@ class ImportWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        from core.importer import import_paths
-
         from core.store import Project
 
         try:
+            import_paths = self._importer or _default_importer()
             with Project.open(self._url) as project:
                 report = import_paths(
                     project, self._paths, progress=self._progress, cancel=self._cancel
@@ -61,12 +61,18 @@ class ImportWorker(QObject):
         self.finished.emit(report, "")
 
 
+def _default_importer():
+    from core.importer import import_paths
+
+    return import_paths
+
+
 class ImportDialog(QDialog):
     """Shows one import's progress; Cancel stops it cooperatively; ends with the report."""
 
     imported = Signal(object)  # the importer's report, after a successful (or cancelled) run
 
-    def __init__(self, project_url: str, paths: list[str], parent=None) -> None:
+    def __init__(self, project_url: str, paths: list[str], parent=None, *, importer=None):
         super().__init__(parent)
         self.setWindowTitle("Import images")
         self.resize(560, 360)
@@ -85,7 +91,7 @@ class ImportDialog(QDialog):
         for widget in (self.status_label, self.bar, self.details, self.buttons):
             layout.addWidget(widget)
         self._thread = QThread(self)
-        self._worker = ImportWorker(project_url, list(paths), self._cancel)
+        self._worker = ImportWorker(project_url, list(paths), self._cancel, importer)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progressed.connect(self._on_progress)
