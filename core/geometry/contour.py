@@ -6,16 +6,11 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-import shapely
-from shapely.geometry import LineString, Polygon
+from shapely.geometry import Polygon
 from shapely.validation import explain_validity
 
 from core.geometry.frame import AxisFrame
 from core.geometry.types import ContourMeasurement, GeometryError, Landmarks, Point, Spacing
-
-# Levels swept densely between the contour's vertex levels (where the exact maximum lies for a
-# polygon, see _chord_levels): a safety net that costs little.
-DENSE_LEVELS = 512
 
 
 def contour_measure(
@@ -24,7 +19,8 @@ def contour_measure(
     """Width, area, area-length volume and volumetric SI of a contour, in mm.
 
     `contour` is a polygon of pixel points (x, y). The width is the longest single chord inside
-    the contour perpendicular (in mm) to the long axis of `landmarks`. With L the long-axis
+    the contour perpendicular (in mm) to the long axis of `landmarks`, found exactly (every
+    vertex level is a candidate, see _widest_chord) rather than by a sweep. With L the long-axis
     length in mm and A the area in mm^2: V = 8 A^2 / (3 pi L) (mm^3, reported in ml) and the
     volumetric SI = V / (pi / 6 * L^3). GeometryError for a contour with fewer than 3 points,
     non-finite points, zero area, or one that crosses itself.
@@ -47,6 +43,8 @@ def contour_measure(
 def _polygon_mm(contour, spacing: Spacing) -> Polygon:
     """The contour as a valid shapely polygon in mm, or GeometryError."""
     if isinstance(contour, Polygon):
+        if len(contour.interiors):
+            raise GeometryError("an endocardial contour is one outline without holes")
         contour = np.asarray(contour.exterior.coords)
     points = np.asarray(contour, dtype=float)
     if points.ndim != 2 or points.shape[1] != 2:
@@ -79,47 +77,50 @@ def _where(polygon: Polygon, spacing: Spacing) -> str:
     return f"near pixel ({px[0]:.1f}, {px[1]:.1f})"
 
 
-def _chord_levels(polygon: Polygon, frame: AxisFrame) -> tuple[np.ndarray, float, float]:
-    """Candidate levels (mm along u from the origin) and the across-axis extent in mm.
-
-    Between two consecutive vertex levels each chord's ends move linearly along fixed edges, so
-    its length is linear there and the longest chord lies at a vertex level.
-    """
-    coords = np.asarray(polygon.exterior.coords)
-    origin = frame.spacing.to_mm(frame.origin)
-    rel = coords - origin
-    along = rel @ frame.u
-    across = rel @ frame.n
-    dense = np.linspace(along.min(), along.max(), DENSE_LEVELS)
-    return np.unique(np.concatenate([along, dense])), float(across.min()), float(across.max())
-
-
 def _widest_chord(polygon: Polygon, frame: AxisFrame) -> tuple[tuple[Point, Point], float]:
-    levels, lo, hi = _chord_levels(polygon, frame)
-    margin = 1.0 + 0.01 * (hi - lo)
-    origin = np.asarray(frame.spacing.to_mm(frame.origin))
-    u, n = np.asarray(frame.u), np.asarray(frame.n)
-    starts = origin + np.outer(levels, u) + (lo - margin) * n
-    ends = origin + np.outer(levels, u) + (hi + margin) * n
-    lines = shapely.linestrings(np.stack([starts, ends], axis=1))
-    best, best_len = None, -1.0
-    for piece in shapely.intersection(lines, polygon):
-        for segment in _segments(piece):
-            if segment.length > best_len:
-                best, best_len = segment, segment.length
-    if best is None:
+    """The longest chord inside the polygon perpendicular to the axis, in mm, exactly.
+
+    In axis coordinates (along u, across n) a chord at level a is an interval between two
+    crossings of the boundary with the line along = a. Between two consecutive vertex levels the
+    same edges cross, each crossing moves linearly, so every chord length is linear: the longest
+    chord is a limit at a vertex level, from above or from below. Both limits are evaluated with
+    a half-open crossing rule (a vertex on the line counts as below, resp. above it).
+    """
+    coords = np.asarray(polygon.exterior.coords)  # closed ring: last point repeats the first
+    rel = coords - np.asarray(frame.spacing.to_mm(frame.origin))
+    along, across = rel @ np.asarray(frame.u), rel @ np.asarray(frame.n)
+    levels = np.unique(along)
+    candidates = [_longest_interval(along, across, levels, side) for side in ("left", "right")]
+    length, level, lo, hi = max(candidates)
+    if not length > 0.0:
         raise GeometryError("no chord perpendicular to the long axis fits inside the contour")
-    (ax, ay), (bx, by) = best.coords[0], best.coords[-1]
-    return ((ax, ay), (bx, by)), float(best_len)
+    origin, u, n = frame.spacing.to_mm(frame.origin), frame.u, frame.n
+    ends = [
+        (origin[0] + level * u[0] + c * n[0], origin[1] + level * u[1] + c * n[1]) for c in (lo, hi)
+    ]
+    return (ends[0], ends[1]), length
 
 
-def _segments(geometry) -> list[LineString]:
-    """The line pieces of an intersection result (points and empties carry no length)."""
-    if isinstance(geometry, LineString):
-        return [] if geometry.is_empty else [geometry]
-    lines = [g for g in getattr(geometry, "geoms", []) if isinstance(g, LineString)]
-    if len(lines) < 2:
-        return lines
-    # A chord through a reflex vertex can come back as two pieces that touch: one chord.
-    merged = shapely.line_merge(shapely.multilinestrings(lines))
-    return [merged] if isinstance(merged, LineString) else list(merged.geoms)
+def _longest_interval(along, across, levels, side: str) -> tuple[float, float, float, float]:
+    """(length, level, low, high) of the longest inside interval at the given sorted levels.
+
+    side "left": an edge crosses level a when min <= a < max (the limit from above);
+    side "right": when min < a <= max (the limit from below).
+    """
+    a0, a1, c0, c1 = along[:-1], along[1:], across[:-1], across[1:]
+    first = np.searchsorted(levels, np.minimum(a0, a1), side)
+    counts = np.searchsorted(levels, np.maximum(a0, a1), side) - first
+    edge = np.repeat(np.arange(len(a0)), counts)
+    k = np.repeat(first - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+    t = (levels[k] - a0[edge]) / (a1[edge] - a0[edge])  # crossing edges are never level
+    at = c0[edge] + t * (c1[edge] - c0[edge])
+    order = np.lexsort((at, k))
+    k, at = k[order], at[order]
+    # A closed ring crosses each level an even number of times: pairs bound the insides.
+    rank = np.arange(len(k)) - np.searchsorted(k, k, "left")
+    pair = np.flatnonzero((rank[:-1] % 2 == 0) & (k[1:] == k[:-1]))
+    if len(pair) == 0:
+        return (-1.0, 0.0, 0.0, 0.0)
+    lengths = at[pair + 1] - at[pair]
+    i = pair[int(np.argmax(lengths))]
+    return (float(at[i + 1] - at[i]), float(levels[k[i]]), float(at[i]), float(at[i + 1]))

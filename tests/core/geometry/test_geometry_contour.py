@@ -4,7 +4,10 @@ import math
 
 import numpy as np
 import pytest
-from shapely.geometry import Polygon
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, Polygon
 
 from core.geometry import GeometryError, Landmarks, Spacing, contour_measure
 
@@ -99,6 +102,61 @@ def test_degenerate_contours_are_rejected(contour, message):
         contour_measure(contour, LM, Spacing.isotropic(1.0))
 
 
+def test_polygon_with_a_hole_is_rejected():
+    ring = Polygon([(0, 0), (9, 0), (9, 9), (0, 9)], [[(3, 3), (6, 3), (6, 6), (3, 6)]])
+    with pytest.raises(GeometryError, match="without holes"):
+        contour_measure(ring, LM, Spacing.isotropic(1.0))
+
+
 def test_zero_length_axis_is_rejected():
     with pytest.raises(GeometryError, match="zero length"):
         contour_measure([(0, 0), (4, 0), (0, 4)], LM.replace(apex=(5, 0)), Spacing.isotropic(1.0))
+
+
+def shapely_widest_chord_mm(polygon_mm, levels, u, n, reach):
+    """Oracle: the longest single intersection piece of perpendicular lines, via shapely."""
+    best = 0.0
+    for a in levels:
+        centre = np.multiply(u, a)
+        line = LineString([centre - np.multiply(n, reach), centre + np.multiply(n, reach)])
+        piece = shapely.line_merge(line.intersection(polygon_mm))
+        parts = piece.geoms if hasattr(piece, "geoms") else [piece]
+        best = max([best, *(p.length for p in parts if isinstance(p, LineString))])
+    return best
+
+
+@st.composite
+def star_polygons(draw):
+    """Simple polygons: vertices at increasing angles around the origin, random radii (mm)."""
+    count = draw(st.integers(3, 30))
+    radii = draw(st.lists(st.floats(3.0, 60.0), min_size=count, max_size=count))
+    gaps = draw(st.lists(st.floats(0.2, 1.0), min_size=count, max_size=count))
+    angles = np.cumsum(gaps) / np.sum(gaps) * 2 * np.pi
+    return np.stack([np.cos(angles) * radii, np.sin(angles) * radii], axis=1)
+
+
+@settings(max_examples=60)
+@given(star_polygons(), st.floats(-math.pi, math.pi), st.floats(0.5, 2.0), st.floats(0.5, 2.0))
+def test_widest_chord_matches_a_shapely_sweep(points_mm, angle, row_mm, col_mm):
+    spacing = Spacing(row_mm, col_mm)
+    u = np.array([math.cos(angle), math.sin(angle)])
+    n = np.array([-u[1], u[0]])
+    # Axis through the origin: M at -70 u, apex at +70 u (hinges across it).
+    lm = Landmarks(
+        *(
+            spacing.to_px(tuple(p))
+            for p in (70 * u, -70 * u + 5 * n, -70 * u - 5 * n, 3 * n, -3 * n)
+        )
+    )
+    contour_px = [spacing.to_px(tuple(p)) for p in points_mm]
+    out = contour_measure(contour_px, lm, spacing)
+    polygon_mm = Polygon(points_mm)
+    vertex_levels = (points_mm @ u + 70.0).tolist()
+    # Just off each vertex level (open chords), plus a dense sweep, in M-origin levels.
+    levels = [v + d for v in vertex_levels for d in (-1e-9, 1e-9)]
+    levels += np.linspace(min(vertex_levels), max(vertex_levels), 400).tolist()
+    oracle = shapely_widest_chord_mm(polygon_mm, np.array(levels) - 70.0, u, n, 200.0)
+    assert out.width_mm == pytest.approx(oracle, rel=1e-6, abs=1e-6)
+    a_mm, b_mm = (np.array(spacing.to_mm(p)) for p in out.chord)
+    assert abs((b_mm - a_mm) @ u) < 1e-9 * out.width_mm  # perpendicular in mm
+    assert shapely.covers(polygon_mm.buffer(1e-9), LineString([a_mm, b_mm]))
