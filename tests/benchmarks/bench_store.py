@@ -1,12 +1,16 @@
 """Benchmark: time of one Project.save_reading, side by side with a bare sqlite3 reference.
 
-Usage: python tests/benchmarks/bench_store.py [--saves 1000] [--images 20] [--json]
+Usage: python tests/benchmarks/bench_store.py [--saves 1000] [--images 20] [--open-images N]
+       [--json]
 
 Each save is one user action: its own transaction, committed (WAL, synchronous=NORMAL), with the
 SI derived, the version checked and an audit row appended. The reference does the least a program
 could do for the same action on the same disk in the same run: one sqlite3 transaction that reads
 the version and INSERTs or UPDATEs the same landmarks JSON. Saves of both kinds alternate, so load
 from other processes hits both alike. The target (DESIGN.md) is a median under 10 ms.
+
+--open-images N also times opening an N-image project as the window does (open, count, first page
+of 100) against sqlite3 doing the same reads (target: 10,000 images open in under 1.5 s).
 """
 
 from __future__ import annotations
@@ -132,13 +136,49 @@ def run(saves: int, n_images: int) -> dict:
     }
 
 
+def run_open(n_images: int, repeats: int = 5) -> dict:
+    """Time Project.open + count + first page on an n-image project, and the sqlite3 reads."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "open.sphericity"
+        rng = np.random.default_rng(1)
+        with Project.create(path) as project, project.transaction() as repo:
+            series = repo.add_series("open-series")
+            for i in range(n_images):
+                pixels = rng.integers(0, 4096, (16, 16)).astype(np.uint16)
+                repo.add_image(series, pixels, frame_index=i, spacing=Spacing(1.6, 1.5))
+        store_s, plain_s = [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            with Project.open(path) as project:
+                assert project.count_images() == n_images
+                assert len(project.list_images(limit=100)) == 100
+            store_s.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            db = sqlite3.connect(path)
+            db.execute("SELECT count(*) FROM images").fetchone()
+            db.execute(
+                "SELECT * FROM images JOIN series ON series.id = images.series_id "
+                "ORDER BY images.id LIMIT 100"
+            ).fetchall()
+            db.close()
+            plain_s.append(time.perf_counter() - start)
+    return {
+        "images": n_images,
+        "open_list": _summary(store_s),
+        "sqlite3_reference": _summary(plain_s),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=1000)
     parser.add_argument("--images", type=int, default=20)
+    parser.add_argument("--open-images", type=int, default=0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     result = run(args.saves, args.images)
+    if args.open_images:
+        result["open"] = run_open(args.open_images)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -149,6 +189,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:22}{s['median_ms']:10.3f}{s['p95_ms']:10.3f}{s['mean_ms']:10.3f}")
     verdict = "meets" if result["save_reading"]["median_ms"] < 10 else "MISSES"
     print(f"median ratio {result['median_ratio']:.1f}x; {verdict} the 10 ms target")
+    if args.open_images:
+        opened = result["open"]
+        print(f"open + count + first page of {args.open_images} images (median of 5):")
+        for name in ("open_list", "sqlite3_reference"):
+            print(f"  {name:20}{opened[name]['median_ms']:10.3f} ms")
     return 0
 
 

@@ -117,3 +117,20 @@ def test_memory_url_works():
     with Project.create("sqlite:///:memory:") as project:
         project.ensure_annotator("bob")
         assert project.annotators()[0][1] == "bob"
+
+
+def test_migrations_render_for_postgresql():
+    """PostgreSQL is the multi-annotator deployment: the migrations must compile for it too."""
+    import io
+
+    from alembic import command
+
+    buffer = io.StringIO()
+    config = migrations.alembic_config()
+    config.set_main_option("sqlalchemy.url", "postgresql://user@host/db")
+    config.output_buffer = buffer
+    command.upgrade(config, "head", sql=True)
+    sql = buffer.getvalue()
+    assert "CREATE TABLE readings" in sql
+    assert "CONSTRAINT uq_readings_image_id_annotator_id UNIQUE (image_id, annotator_id)" in sql
+    assert "ON DELETE CASCADE" in sql and "JSON" in sql
