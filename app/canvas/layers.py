@@ -130,8 +130,7 @@ class ReadingLayer:
         self.chord_line.set_segments([chord] if chord else [])
         self.chord_line.setVisible(chord is not None)
         opened = open_points
-        self.open_line.set_segments(list(itertools.pairwise(opened)))
-        self.open_line.setVisible(len(opened) > 1)
+        self.show_open_polygon(opened)
         points = closed + opened
         while len(self.vertices) < len(points):
             marker = MarkerItem(CONTOUR_COLOR, size_px=3.5, square=True)
@@ -143,6 +142,11 @@ class ReadingLayer:
                 marker.setPos(QPointF(*points[i]))
                 marker.selected = i == selected
                 marker.update()
+
+    def show_open_polygon(self, points: list[Point]) -> None:
+        """The polygon being clicked, as a dashed open line."""
+        self.open_line.set_segments(list(itertools.pairwise(points)))
+        self.open_line.setVisible(len(points) > 1)
 
 
 class GhostLayer:

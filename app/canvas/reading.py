@@ -176,6 +176,11 @@ class ReadingInteraction:
 
     def move(self, viewport_pos: QPointF) -> None:
         drag = self._drag
+        if drag is None and self.contour_tool.drawing:
+            # Rubber band: the polygon being drawn follows the cursor to the next vertex.
+            rubber = [*self.contour_tool.open_points, self._image_pos(viewport_pos)]
+            self.canvas.layer.show_open_polygon(rubber)
+            return
         if drag is None or self.doc is None:
             return
         pos = self._image_pos(viewport_pos)

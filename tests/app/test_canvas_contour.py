@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from canvas_helpers import click, drag, make_canvas, truth_frame
+from canvas_helpers import click, drag, make_canvas, truth_frame, vp
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -40,6 +40,8 @@ def test_click_a_polygon_and_close_it_on_the_first_vertex(contour_canvas):
     for point in points:
         click(canvas, point)
     assert doc.contour is None  # still open
+    QTest.mouseMove(canvas.viewport(), vp(canvas, points[0]))
+    assert canvas.layer.open_line.segments[-1][1] == pytest.approx(points[0], abs=0.6)
     click(canvas, points[0])
     assert doc.contour is not None and len(doc.contour) == len(points)
     assert stack.count() == 1 and stack.undoText() == "Draw contour"
