@@ -96,6 +96,7 @@ depends_on = None
 
 def upgrade():
     op.create_table("test_extra", sa.Column("id", sa.Integer, primary_key=True))
+    {fail}
 
 
 def downgrade():
@@ -103,32 +104,36 @@ def downgrade():
 '''
 
 
-@pytest.fixture
-def newer_migrations(tmp_path, monkeypatch):
-    """The real migrations plus one more revision, as a newer version of the app would ship."""
+def _with_next_revision(tmp_path, monkeypatch, fail: str = "") -> str:
+    """The real migrations plus one more revision, as a newer version of the app would ship;
+    returns the real head."""
     folder = tmp_path / "migrations"
-    shutil.copytree(
-        migrations.migrations_dir(), folder, ignore=shutil.ignore_patterns("__pycache__")
-    )
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(migrations.migrations_dir(), folder, ignore=ignore)
     head = migrations.head_revision()
-    (folder / "versions" / "test_next.py").write_text(NEXT_REVISION.format(head=head))
+    text = NEXT_REVISION.format(head=head, fail=fail)
+    (folder / "versions" / "test_next.py").write_text(text)
     monkeypatch.setattr(migrations, "migrations_dir", lambda: folder)
     migrations._script.cache_clear()
-    yield head
+    return head
+
+
+@pytest.fixture(autouse=True)
+def _fresh_script_cache():
+    migrations._script.cache_clear()
+    yield
     migrations._script.cache_clear()
 
 
-def test_upgrade_backs_up_first_and_only_when_needed(tmp_path, newer_migrations):
-    old_head = newer_migrations
+def _project_at_old_head(db_file: Path) -> None:
+    """A project as the current version (the next one's predecessor) leaves it."""
+    Project.create(db_file).close()
+
+
+def test_upgrade_backs_up_first_and_only_when_needed(tmp_path, monkeypatch):
     db_file = tmp_path / "p.sphericity"
-    with Project.create(db_file) as project:  # made by "this" version: already at the new head
-        assert project.schema_revision == "test_next"
-    assert not list(tmp_path.glob("*.bak-*"))
-    connection = sqlite3.connect(db_file)
-    with connection:  # back to the old schema, as an older version of the app left it
-        connection.execute("DROP TABLE test_extra")
-        connection.execute("UPDATE alembic_version SET version_num = ?", (old_head,))
-    connection.close()
+    _project_at_old_head(db_file)
+    old_head = _with_next_revision(tmp_path, monkeypatch)
     with Project.open(db_file) as project:
         assert project.schema_revision == "test_next"
     (backup,) = tmp_path.glob("*.bak-*")
@@ -136,6 +141,20 @@ def test_upgrade_backs_up_first_and_only_when_needed(tmp_path, newer_migrations)
     assert _stored_revision(backup) == old_head
     with Project.open(db_file):  # second open: nothing to upgrade, no new backup
         pass
+    assert len(list(tmp_path.glob("*.bak-*"))) == 1
+
+
+def test_a_failing_upgrade_leaves_the_project_as_it_was(tmp_path, monkeypatch):
+    db_file = tmp_path / "p.sphericity"
+    _project_at_old_head(db_file)
+    old_head = _with_next_revision(tmp_path, monkeypatch, fail='raise RuntimeError("broken")')
+    with pytest.raises(RuntimeError, match="broken"):
+        Project.open(db_file)
+    assert _stored_revision(db_file) == old_head
+    connection = sqlite3.connect(db_file)
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    assert "test_extra" not in tables and "readings" in tables  # the DDL was rolled back
     assert len(list(tmp_path.glob("*.bak-*"))) == 1
 
 
