@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from core.geometry.types import LANDMARK_NAMES
 
 PER_CHOICES = ("reading", "image")
@@ -53,7 +55,8 @@ READING_COLUMNS = (
     "suggestion_unchanged", "note", *LANDMARK_PX_COLUMNS, *LANDMARK_MM_COLUMNS,
     "length_mm", "width_mm", "si", "has_contour", "si_contour", "si_volumetric",
 )  # fmt: skip
-PER_IMAGE_COLUMNS = ("n_readings", "readings_si_mean")
+REFERENCE_LANDMARK_COLUMNS = tuple(f"reference_{c}" for c in LANDMARK_PX_COLUMNS)
+PER_IMAGE_COLUMNS = ("n_readings", "readings_si_mean", *REFERENCE_LANDMARK_COLUMNS)
 REFERENCE_COLUMNS = ("reference_si", "n_reference_readings")
 MODEL_COLUMNS = ("model_run_id", "model_si", "model_si_regression", "model_si_landmarks")
 
@@ -149,6 +152,7 @@ class _Context:
     selection: Selection
     readings: dict[int, list]  # image id -> readings kept by the status filter
     reference: dict[int, tuple[float, int]]  # image id -> (reference SI, readings averaged)
+    reference_landmarks: dict[int, list]  # image id -> landmarks of the readings averaged
     run_id: int | None
     model_si_key: str
     predictions: dict[int, dict]
@@ -178,15 +182,16 @@ def _context(repo, selection: Selection) -> _Context:
     for reading in repo.readings(selection.statuses):
         by_image[reading.image_id].append(reading)
     reference_statuses = {"approved", "submitted"} if selection.include_submitted else {"approved"}
-    counts: dict[int, int] = defaultdict(int)
+    reference_landmarks: dict[int, list] = defaultdict(list)
     for reading in repo.readings(tuple(reference_statuses)):
-        counts[reading.image_id] += 1
+        reference_landmarks[reading.image_id].append(reading.landmarks)
     reference_si = repo.reference_si_map(include_submitted=selection.include_submitted)
     run = active_run(repo)
     return _Context(
         selection=selection,
         readings=by_image,
-        reference={i: (si, counts[i]) for i, si in reference_si.items()},
+        reference={i: (si, len(reference_landmarks[i])) for i, si in reference_si.items()},
+        reference_landmarks=reference_landmarks,
         run_id=None if run is None else run.id,
         model_si_key=f"si_{(run.model_si_kind if run else None) or 'regression'}",
         predictions={} if run is None else repo.predictions(run.id),
@@ -275,6 +280,10 @@ def _image_row(image, readings: Sequence, ctx: _Context) -> dict:
     si_values = [r.si for r in readings if r.si is not None and math.isfinite(r.si)]
     row["n_readings"] = len(readings)
     row["readings_si_mean"] = sum(si_values) / len(si_values) if si_values else None
+    reference = ctx.reference_landmarks.get(image.id)
+    if reference:  # mean position over the readings behind reference_si
+        mean = np.mean([lm.points() for lm in reference], axis=0)
+        row.update(zip(REFERENCE_LANDMARK_COLUMNS, (float(v) for v in mean.ravel()), strict=True))
     row.update(_tail_cells(image, ctx))
     return row
 

@@ -31,7 +31,8 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--per", choices=("reading", "image"), default="reading", help="one row per reading "
-        "(landmarks, SI, status, annotator) or per image (reference and model SI); default reading"
+        "(landmarks, SI, status, annotator) or per image (reference SI and mean reference "
+        "landmarks, model SI); default reading"
     )  # fmt: skip
     parser.add_argument(
         "--status",

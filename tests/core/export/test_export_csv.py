@@ -141,6 +141,13 @@ def test_per_image_rows(small_project, tmp_path):
     assert row_a["n_readings"] == "2"
     assert float(row_a["readings_si_mean"]) == pytest.approx((a_ann.si + a_evil.si) / 2)
     assert float(row_a["reference_si"]) == pytest.approx((a_ann.si + a_evil.si) / 2)
+    # reference landmarks: mean position of the approved readings (they differ in W1 and W2)
+    for name, p, q in zip(
+        LANDMARK_NAMES, a_ann.landmarks.points(), a_evil.landmarks.points(), strict=True
+    ):
+        assert float(row_a[f"reference_{name}_x_px"]) == pytest.approx((p[0] + q[0]) / 2)
+        assert float(row_a[f"reference_{name}_y_px"]) == pytest.approx((p[1] + q[1]) / 2)
+    assert rows[1]["reference_apex_x_px"] == ""  # image b has no approved reading
     _, _, approved_only, _ = export(small_project, tmp_path, per="image", statuses=["approved"])
     assert [int(r["image_id"]) for r in approved_only] == [small_project.images["a"]]
 
