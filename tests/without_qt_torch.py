@@ -14,7 +14,11 @@ class _Blocker(MetaPathFinder):
 
 
 if __name__ == "__main__":
+    from pathlib import Path
+
+    # Run as a script, the repository root is not on sys.path; put it first so `core` is ours.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     sys.meta_path.insert(0, _Blocker())
     import pytest
 
-    sys.exit(pytest.main(["-p", "no:pytestqt", "-p", "no:cacheprovider", *sys.argv[1:]]))
+    sys.exit(pytest.main(["-p", "no:pytest-qt", "-p", "no:cacheprovider", *sys.argv[1:]]))
