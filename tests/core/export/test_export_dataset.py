@@ -169,3 +169,11 @@ def test_dataset_export_streams_pixels(tmp_path):
     assert summary.images == n_images
     print(f"peak traced memory {peak / 1e6:.1f} MB for {n_images * frame_bytes / 1e6:.1f} MB")
     assert peak < 10 * frame_bytes < n_images * frame_bytes / 5
+
+
+def test_cli_words_match_the_store():
+    # The CLI keeps its own copies so `--help` does not import SQLAlchemy; they must not drift.
+    from core.store import SPLITS, STATUSES
+
+    assert cmd_export.STATUS_WORDS == STATUSES
+    assert (*SPLITS, "none") == cmd_export.SPLIT_WORDS
