@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from alembic import command
 from core.store.engine import probe_engine
@@ -79,6 +80,9 @@ def probe_revision(url: URL) -> tuple[bool, str | None]:
     try:
         with engine.connect() as connection:
             return has_tables(connection), revision_of(connection)
+    except DBAPIError as exc:
+        shown = url.render_as_string(hide_password=True)
+        raise StoreError(f"cannot read {shown} as a database: {exc.orig}") from exc
     finally:
         engine.dispose()
 

@@ -84,6 +84,12 @@ def test_open_refuses_missing_file_and_foreign_database(tmp_path):
     connection.close()
     with pytest.raises(StoreError, match="not a Sphericity Studio project"):
         Project.open(foreign)
+    text_file = tmp_path / "notes.sphericity"
+    text_file.write_text("not a database at all, just some text that is long enough" * 20)
+    with pytest.raises(StoreError, match="cannot read"):
+        Project.open(text_file)
+    with pytest.raises(StoreError, match="cannot read"):
+        Project.create(text_file)
 
 
 def test_create_refuses_to_overwrite(tmp_path):
