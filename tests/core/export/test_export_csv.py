@@ -201,3 +201,11 @@ def test_format_cell_numpy_scalars_and_round_trip():
     assert float(format_cell(x)) == x  # full precision
     assert neutralise("=x") == "'=x"
     assert format_cell(math.inf) == ""
+
+
+def test_export_from_an_open_repository(small_project, tmp_path):
+    # Callers already inside a transaction (the window's workers) pass their Repository.
+    with Project.open(small_project.path) as project, project.transaction(write=False) as repo:
+        summary = export_csv(repo, tmp_path / "repo.csv", per="image")
+    assert summary.rows == 3
+    assert len(read_csv(tmp_path / "repo.csv")[1]) == 3
