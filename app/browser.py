@@ -310,7 +310,7 @@ class BrowserPanel(QWidget):
         header = t.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((110, 48, 44, 46, 76, 64, 58, 64, 36)):
+        for column, width in enumerate((104, 46, 40, 46, 62, 66, 52, 64, 34)):
             t.setColumnWidth(column, width)
         t.selectionModel().currentRowChanged.connect(self._row_changed)
 

@@ -89,6 +89,7 @@ class InspectorPanel(QWidget):
         form.addRow("Contour width", self.contour_width_label)
         form.addRow("Contour SI", self.contour_si_label)
         form.addRow("Volumetric SI", self.volumetric_si_label)
+        self._form = form
         return box
 
     def _build_landmarks(self) -> QGroupBox:
@@ -132,10 +133,13 @@ class InspectorPanel(QWidget):
         self.readers_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.readers_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.readers_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.readers_table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch
-        )
+        header = self.readers_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.readers_table.setMinimumHeight(96)
         self.readers_table.verticalHeader().setVisible(False)
+        self.readers_table.verticalHeader().setDefaultSectionSize(22)
         self.spread_label = QLabel("")
         self.review_note = QPlainTextEdit()
         self.review_note.setPlaceholderText("Review note (why approved or rejected)")
@@ -218,6 +222,8 @@ class InspectorPanel(QWidget):
 
     def _show_contour(self, landmarks, contour) -> None:
         labels = (self.contour_width_label, self.contour_si_label, self.volumetric_si_label)
+        for label in labels:  # contour rows only when there is a contour: less to read
+            self._form.setRowVisible(label, bool(contour))
         if landmarks is None or not contour or len(contour) < 3:
             for label in labels:
                 label.setText("—")

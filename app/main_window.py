@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(centre)
         splitter.addWidget(self.inspector)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([430, 730, 280])
+        splitter.setSizes([540, 620, 280])
         self.setCentralWidget(splitter)
 
     def _build_menus(self) -> None:
@@ -141,7 +141,7 @@ class MainWindow(QMainWindow):
             "cine.play": self.cine.toggle_play,
             "cine.set_ed": lambda: self.mark_frame("ed"),
             "cine.set_es": lambda: self.mark_frame("es"),
-            "reading.place": c.start_placement,
+            "reading.place": self.start_placement,
             "reading.cancel_step": c.cancel_step,
             "reading.contour": lambda: c.set_contour_mode(a["reading.contour"].isChecked()),
             "reading.snap_mid": c.snap_width_to_mid_length,
@@ -248,12 +248,25 @@ class MainWindow(QMainWindow):
             if self._doc_unsubscribe is not None:
                 self._doc_unsubscribe()
             self._doc_unsubscribe = doc.subscribe(self._on_doc_changed) if doc else None
-            self.canvas.set_doc(doc, locked=locked)
+            self.canvas.set_doc(None if self._review_only() else doc, locked=locked)
             self.inspector.show_doc(doc)
         elif self._shown_doc[1] != locked:
             self.canvas.set_locked(locked)
         self._shown_doc = (doc, locked)
         self.inspector.show_reading(reading, locked=locked)
+
+    def _review_only(self) -> bool:
+        # A reviewer opening others' readings is not asked to place landmarks (L starts it).
+        return (
+            self.identity.reviews
+            and self.session.reading is None
+            and bool(self.session.other_readings())
+        )
+
+    def start_placement(self) -> None:
+        if self.canvas.doc() is None and self.session.doc is not None:
+            self.canvas.set_doc(self.session.doc, locked=self.session.locked)
+        self.canvas.start_placement()
 
     def _on_doc_changed(self) -> None:
         self.inspector.show_doc(self.session.doc)

@@ -89,7 +89,9 @@ class AnnotationSession(QObject):
         """Readings by other annotators: empty for annotators (blinded double reading)."""
         if not self.identity.reviews:
             return []
-        return [r for r in self.readings if r.annotator_id != self.identity.annotator_id]
+        mine = self.identity.annotator_id
+        # Ordered by reading id, as in the inspector: a reader keeps one colour everywhere.
+        return sorted((r for r in self.readings if r.annotator_id != mine), key=lambda r: r.id)
 
     # editing ---------------------------------------------------------------------------------
     def push_edit(self, edit) -> None:

@@ -50,12 +50,12 @@ class ShortcutsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tree)
-        layout.addWidget(
-            QLabel(
-                "Mouse: wheel zooms at the cursor, middle-drag or Space+drag pans, "
-                "right-drag sets window/level. Remap keys in Edit → Preferences."
-            )
+        mouse = QLabel(
+            "Mouse: wheel zooms at the cursor, middle-drag or Space+drag pans, "
+            "right-drag sets window/level. Remap keys in Edit → Preferences."
         )
+        mouse.setWordWrap(True)
+        layout.addWidget(mouse)
         layout.addWidget(buttons)
 
     def rows(self) -> list[tuple[str, str]]:

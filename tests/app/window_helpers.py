@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,7 @@ def ellipse_frame(seed: int, rows: int = 160, cols: int = 128):
     return pixels, spacing, truth
 
 
+@functools.cache
 def truth_frames(n: int) -> list[tuple[np.ndarray, Spacing, Landmarks]]:
     """n frames with exact landmarks: core.phantom's when it exists, else synthetic ellipses."""
     try:
