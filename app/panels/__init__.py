@@ -1,0 +1,1 @@
+"""Dock panels that bring the model into the window: training, runs, comparison and agreement."""

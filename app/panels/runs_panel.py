@@ -1,0 +1,160 @@
+"""The runs list: date, data size, metrics, device, duration; pick the active run; delete a run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+ACTIVE_RUN_SETTING = "active_run_id"
+COLUMNS = (
+    "Run",
+    "Date",
+    "Status",
+    "Images",
+    "Model SI",
+    "Val SI MSE",
+    "Test R²",
+    "Landmark error",
+    "Device",
+    "Duration",
+)
+
+
+def active_run_id(project) -> int | None:
+    """The run the user picked, else the latest finished one."""
+    chosen = project.get_setting(ACTIVE_RUN_SETTING)
+    runs = project.runs()
+    ids = {r.id for r in runs}
+    if chosen in ids:
+        return chosen
+    finished = [r for r in runs if r.status == "done"]
+    return max((r.id for r in finished), default=None)
+
+
+class RunsPanel(QWidget):
+    """Table of the project's runs; emits `activeRunChanged(run_id or None)`."""
+
+    activeRunChanged = Signal(object)
+
+    def __init__(self, project, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._project = project
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.activate_button = QPushButton("Use this run")
+        self.delete_button = QPushButton("Delete run…")
+        self.activate_button.clicked.connect(self._activate_selected)
+        self.delete_button.clicked.connect(self._delete_selected)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.activate_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        runs = sorted(self._project.runs(), key=lambda r: r.id, reverse=True)
+        active = active_run_id(self._project)
+        self.table.setRowCount(len(runs))
+        for row, run in enumerate(runs):
+            for col, text in enumerate(_run_cells(run, active)):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, run.id)
+                if run.id == active:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(row, col, item)
+
+    def selected_run_id(self) -> int | None:
+        items = self.table.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def set_active(self, run_id: int | None) -> None:
+        self._project.set_setting(ACTIVE_RUN_SETTING, run_id)
+        self.refresh()
+        self.activeRunChanged.emit(run_id)
+
+    @Slot()
+    def _activate_selected(self) -> None:
+        run_id = self.selected_run_id()
+        if run_id is not None:
+            self.set_active(run_id)
+
+    @Slot()
+    def _delete_selected(self) -> None:
+        run_id = self.selected_run_id()
+        if run_id is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete run",
+            f"Delete run {run_id}, its predictions and its checkpoint files?",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_run(run_id)
+
+    def delete_run(self, run_id: int) -> None:
+        """Remove the run's row, predictions and files; the active run falls back."""
+        run = self._project.run(run_id)
+        if run.checkpoint_path:
+            _remove_run_files(Path(run.checkpoint_path))
+        self._project.delete_run(run_id)
+        if self._project.get_setting(ACTIVE_RUN_SETTING) == run_id:
+            self._project.set_setting(ACTIVE_RUN_SETTING, None)
+        self.refresh()
+        self.activeRunChanged.emit(active_run_id(self._project))
+
+
+def _remove_run_files(checkpoint: Path) -> None:
+    # A run's files live in their own folder when the trainer made one; else just the checkpoint.
+    folder = checkpoint.parent
+    if folder.name.startswith("run-"):
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        checkpoint.unlink(missing_ok=True)
+
+
+def _run_cells(run, active: int | None) -> list[str]:
+    metrics = run.metrics or {}
+    kind = run.model_si_kind or metrics.get("model_si_kind") or "regression"
+    test = (metrics.get("evaluation") or {}).get("test", {}).get(kind, {})
+    snapshot = run.data_snapshot or {}
+    landmark_mm = metrics.get("val_landmark_error_mm_median")
+    return [
+        f"{run.id}{'  (active)' if run.id == active else ''}",
+        run.created_at.strftime("%Y-%m-%d %H:%M") if run.created_at else "",
+        run.status or "",
+        str(snapshot.get("n_images", "")),
+        kind,
+        _fmt(metrics.get(f"val_mse_{kind}"), ".5f"),
+        _fmt(test.get("r2")),
+        f"{landmark_mm:.1f} mm" if isinstance(landmark_mm, int | float) else "",
+        run.device or "",
+        f"{run.duration_s / 60:.1f} min" if run.duration_s else "",
+    ]
+
+
+def _fmt(value, spec: str = ".3f") -> str:
+    return format(value, spec) if isinstance(value, int | float) else ""

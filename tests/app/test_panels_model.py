@@ -1,0 +1,116 @@
+"""Training form, runs list and comparison panel on a real project (no training needed)."""
+
+import numpy as np
+import pytest
+
+from app.panels.comparison_panel import ComparisonPanel, comparison_points
+from app.panels.runs_panel import ACTIVE_RUN_SETTING, RunsPanel, active_run_id
+from app.panels.train_form import TrainForm, train_actions
+from core.geometry import Landmarks, Spacing
+from core.stats import regression_metrics
+from core.store import Project
+
+
+def _landmarks(width: float) -> Landmarks:
+    # vertical axis of 80 px, width centred at mid-length
+    return Landmarks(
+        apex=(50.0, 10.0),
+        hinge_a=(40.0, 90.0),
+        hinge_b=(60.0, 90.0),
+        w1=(50.0 - width / 2, 50.0),
+        w2=(50.0 + width / 2, 50.0),
+    )
+
+
+@pytest.fixture
+def project(tmp_path):
+    """Eight images read by two annotators (both approved), a finished run with predictions."""
+    project = Project.create(tmp_path / "p.sphericity")
+    rng = np.random.default_rng(0)
+    with project.transaction() as repo:
+        ann = [repo.ensure_annotator("ann"), repo.ensure_annotator("bob")]
+        series = repo.add_series("s1", source="synthetic")
+        ids = []
+        for k in range(8):
+            pixels = rng.integers(0, 1000, (100, 100), dtype=np.uint16)
+            image_id, _ = repo.add_image(series, pixels, frame_index=k, spacing=Spacing(1, 1))
+            ids.append(image_id)
+            for j, a in enumerate(ann):
+                repo.save_reading(image_id, a, _landmarks(36 + 3 * k + j), status="approved")
+        repo.set_split({i: ("test" if n % 2 else "train") for n, i in enumerate(ids)})
+        run_id = repo.add_run({"epochs": 1}, device="cpu", data_snapshot={"n_images": 8})
+        repo.update_run(run_id, status="done", model_si_kind="regression")
+        rows = [
+            {
+                "image_id": i,
+                "si_regression": 0.45 + 0.04 * n,
+                "si_landmarks": 0.5,
+                "landmarks": _landmarks(40).to_dict(),
+                "confidence": {},
+            }
+            for n, i in enumerate(ids)
+        ]
+        repo.save_predictions(run_id, rows)
+    yield project
+    project.close()
+
+
+def test_train_form_shows_the_cli_defaults_and_sends_only_changes(qtbot):
+    form = TrainForm()
+    qtbot.addWidget(form)
+    defaults = {a.dest: a.default for a in train_actions()}
+    assert "epochs" in defaults and "batch" in defaults
+    assert form.value("epochs") == defaults["epochs"]
+    assert form.arguments() == []
+    form.set_value("epochs", defaults["epochs"] + 1)
+    assert form.arguments() == ["--epochs", str(defaults["epochs"] + 1)]
+
+
+def test_runs_panel_lists_activates_and_deletes(qtbot, project, tmp_path):
+    panel = RunsPanel(project)
+    qtbot.addWidget(panel)
+    run_id = project.runs()[0].id
+    assert panel.table.rowCount() == 1
+    assert active_run_id(project) == run_id  # latest finished run by default
+    checkpoint = tmp_path / "run-x.pt"
+    checkpoint.write_bytes(b"weights")
+    project.update_run(run_id, checkpoint_path=str(checkpoint))
+    with qtbot.waitSignal(panel.activeRunChanged) as blocker:
+        panel.delete_run(run_id)
+    assert blocker.args == [None]
+    assert project.runs() == [] and not checkpoint.exists()
+    assert project.get_setting(ACTIVE_RUN_SETTING) is None
+
+
+def test_comparison_panel_metrics_and_click(qtbot, project, tmp_path):
+    run_id = project.runs()[0].id
+    panel = ComparisonPanel(project)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 700)
+    panel.set_run(run_id)
+    points = comparison_points(project, run_id)
+    assert len(points.image_ids) == 8
+    expected = regression_metrics(points.model_si, points.reference_si)
+    assert panel.metrics()["mse"] == pytest.approx(expected["mse"])
+    assert panel.metrics_table.item(1, 0).text() == f"{expected['mse']:.5f}"
+    readers, model = panel.agreement_metrics()
+    assert readers["n"] == 8 and model["n"] == 8
+    # the two readers differ by exactly 1 px of width on an 80 px axis: bias -1/80
+    assert readers["bias"] == pytest.approx(-1 / 80)
+    # a pick on the scatter opens that image
+    received = []
+    panel.imageRequested.connect(received.append)
+    artist = next(c for c in panel.scatter.figure.axes[0].collections)
+
+    class Pick:
+        pass
+
+    pick = Pick()
+    pick.artist, pick.ind = artist, [0]
+    panel._on_pick(pick)
+    assert received and received[0] in set(points.image_ids.tolist())
+    for suffix in ("png", "svg"):
+        out = panel.scatter.export(tmp_path / f"scatter.{suffix}")
+        assert out.stat().st_size > 1000
+    panel.split_combo.setCurrentText("test")
+    assert len(panel._points.image_ids) == 4
