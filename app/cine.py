@@ -91,6 +91,10 @@ class CineBar(QWidget):
         self.play_button.toggle()
 
     @property
+    def interval_ms(self) -> int:
+        return self._timer.interval()
+
+    @property
     def playing(self) -> bool:
         return self._timer.isActive()
 
