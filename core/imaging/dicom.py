@@ -1,0 +1,366 @@
+"""DICOM reader: headers for grouping, then frames decoded with only what the project keeps.
+
+Identifiers read here (SeriesInstanceUID, PatientID) leave this module only as keyed hashes;
+everything else in the dataset (names, dates, descriptions, private tags) is never copied out.
+Errors carry a reason of our own wording, never text from the file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import warnings
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.geometry import GeometryError, Spacing
+from core.imaging.deid import content_key, pseudonym
+from core.imaging.pixels import finite_number, rescale, to_grayscale
+from core.imaging.types import DecodedFile, DecodedFrame, ImageReadError, Limits
+
+# Anything a corrupt or hostile file can make pydicom or a decoder plugin raise while parsing.
+PARSE_ERRORS = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    EOFError,
+    OSError,
+    struct.error,
+    zlib.error,
+    OverflowError,
+    NotImplementedError,
+    RuntimeError,
+    UnicodeError,
+    RecursionError,
+    MemoryError,
+)
+
+_JPEG = "pylibjpeg with pylibjpeg-libjpeg (or python-gdcm)"
+_J2K = "pylibjpeg with pylibjpeg-openjpeg (or python-gdcm)"
+# Transfer syntax UID -> the plugin that decodes it.
+DECODER_PLUGINS = {
+    "1.2.840.10008.1.2.4.50": _JPEG,
+    "1.2.840.10008.1.2.4.51": _JPEG,
+    "1.2.840.10008.1.2.4.57": _JPEG,
+    "1.2.840.10008.1.2.4.70": _JPEG,
+    "1.2.840.10008.1.2.4.80": _JPEG,
+    "1.2.840.10008.1.2.4.81": _JPEG,
+    "1.2.840.10008.1.2.4.90": _J2K,
+    "1.2.840.10008.1.2.4.91": _J2K,
+    "1.2.840.10008.1.2.4.201": _J2K,
+    "1.2.840.10008.1.2.4.202": _J2K,
+    "1.2.840.10008.1.2.4.203": _J2K,
+    "1.2.840.10008.1.2.5": "pylibjpeg with pylibjpeg-rle (or pydicom's own RLE decoder)",
+}
+
+
+@dataclass(frozen=True)
+class DicomHeader:
+    """What grouping a cine split over files needs, read without decoding pixels."""
+
+    path: str
+    series_key: str | None  # None: the file has no SeriesInstanceUID
+    instance_number: int | None
+    trigger_time_ms: float | None
+    n_frames: int
+
+
+def is_dicom(path: str | os.PathLike) -> bool:
+    """True when the file carries the DICOM preamble marker ('DICM' at byte 128)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(128)
+            return fh.read(4) == b"DICM"
+    except OSError:
+        return False
+
+
+def read_dataset(source, *, stop_before_pixels: bool):
+    """pydicom dataset of a path or bytes; ImageReadError for anything unreadable."""
+    import pydicom
+
+    try:
+        # Warnings from pydicom quote element values (names, IDs): they must not reach logs.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fp = io.BytesIO(source) if isinstance(source, bytes) else source
+            return pydicom.dcmread(fp, force=True, stop_before_pixels=stop_before_pixels)
+    except PARSE_ERRORS as exc:
+        raise ImageReadError(
+            f"not a readable DICOM file (truncated or corrupt: {_kind(exc)})"
+        ) from None
+
+
+def read_header(path: str, secret: str | bytes) -> DicomHeader:
+    """Series key, instance number, trigger time and frame count of a DICOM file."""
+    try:
+        with open(path, "rb") as fh:
+            ds = read_dataset(fh, stop_before_pixels=True)
+    except OSError as exc:
+        raise ImageReadError(f"cannot open the file ({exc.strerror or _kind(exc)})") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            uid = str(ds.get("SeriesInstanceUID", "") or "").strip()
+            number = finite_number(ds.get("InstanceNumber"))
+            return DicomHeader(
+                path=path,
+                series_key=pseudonym(secret, "series", uid) if uid else None,
+                instance_number=None if number is None else int(number),
+                trigger_time_ms=finite_number(ds.get("TriggerTime")),
+                n_frames=max(int(finite_number(ds.get("NumberOfFrames"), 1.0) or 1), 1),
+            )
+    except PARSE_ERRORS as exc:
+        raise ImageReadError(f"unreadable DICOM header (corrupt: {_kind(exc)})") from None
+
+
+def dicomdir_files(path: str) -> list[str]:
+    """Paths of the image files a DICOMDIR refers to (those that exist), in record order."""
+    ds = read_dataset(open_bytes(path, Limits().max_decoded_bytes), stop_before_pixels=True)
+    base = os.path.dirname(os.path.abspath(path))
+    found: list[str] = []
+    try:
+        records = list(ds.get("DirectoryRecordSequence", []))
+        for record in records:
+            file_id = record.get("ReferencedFileID")
+            if not file_id:
+                continue
+            parts = [file_id] if isinstance(file_id, str) else [str(p) for p in file_id]
+            if any(p in ("..", "") or "/" in p or "\\" in p for p in parts):
+                continue  # a record must not point outside the DICOMDIR's folder
+            candidate = os.path.join(base, *parts)
+            if os.path.isfile(candidate):
+                found.append(candidate)
+    except PARSE_ERRORS as exc:
+        raise ImageReadError(f"unreadable DICOMDIR records (corrupt: {_kind(exc)})") from None
+    if not found:
+        raise ImageReadError("the DICOMDIR refers to no image file that exists beside it")
+    return found
+
+
+def open_bytes(path: str, max_bytes: int) -> bytes:
+    """The whole file, read-only, refusing one larger than max_bytes."""
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise ImageReadError(
+                f"over the size limit: the file has {size / 2**20:.0f} MiB "
+                f"(at most {max_bytes / 2**20:.0f} MiB)"
+            )
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise ImageReadError(f"cannot open the file ({exc.strerror or _kind(exc)})") from None
+
+
+def decode_dicom(path: str, secret: str | bytes, limits: Limits | None = None) -> DecodedFile:
+    """Frames of one DICOM file (single-frame, multi-frame or enhanced), decoded and rescaled."""
+    limits = limits or Limits()
+    data = open_bytes(path, limits.max_decoded_bytes)
+    ds = read_dataset(data, stop_before_pixels=False)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _decode(ds, data, secret, limits)
+    except ImageReadError:
+        raise
+    except PARSE_ERRORS as exc:
+        raise ImageReadError(f"undecodable DICOM image (corrupt: {_kind(exc)})") from None
+
+
+def _decode(ds, data: bytes, secret, limits: Limits) -> DecodedFile:
+    if "PixelData" not in ds:
+        raise ImageReadError(
+            "not an image: the DICOM file has no pixel data (or is truncated before it)"
+        )
+    n_frames = max(int(finite_number(ds.get("NumberOfFrames"), 1.0) or 1), 1)
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    bits = int(ds.get("BitsAllocated", 16) or 16)
+    limits.check(int(ds.Rows), int(ds.Columns), n_frames, max(bits // 8, 1) * max(samples, 1))
+    _ensure_transfer_syntax(ds)
+    _check_decoder(ds)
+    stack = _pixel_stack(ds, n_frames)
+    uid = str(ds.get("SeriesInstanceUID", "") or "").strip()
+    patient = str(ds.get("PatientID", "") or "").strip()
+    frames = [_frame(ds, stack[i], i) for i in range(stack.shape[0])]
+    times = [f.frame_time_ms for f in frames]
+    ed = int(np.argmin(times)) if len(frames) > 1 and None not in times else None
+    return DecodedFile(
+        frames=frames,
+        series_key=pseudonym(secret, "series", uid) if uid else content_key(secret, data),
+        subject_key=pseudonym(secret, "patient", patient) if patient else None,
+        ed_index=ed,
+        frame_interval_ms=_frame_interval_ms(ds, times),
+    )
+
+
+def _ensure_transfer_syntax(ds) -> None:
+    """Files without meta information (read with force): name the encoding pydicom found."""
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+    meta = getattr(ds, "file_meta", None)
+    if meta is not None and "TransferSyntaxUID" in meta:
+        return
+    implicit, little = getattr(ds, "original_encoding", (True, True))
+    if implicit:
+        syntax = ImplicitVRLittleEndian
+    else:
+        syntax = ExplicitVRLittleEndian if little else ExplicitVRBigEndian
+    if meta is None:
+        ds.file_meta = meta = FileMetaDataset()
+    meta.TransferSyntaxUID = syntax
+
+
+def _check_decoder(ds) -> None:
+    from pydicom.pixels import get_decoder
+    from pydicom.uid import UID
+
+    syntax = UID(str(ds.file_meta.TransferSyntaxUID))
+    if not syntax.is_compressed:
+        return
+    name = syntax.name if syntax.is_transfer_syntax else f"transfer syntax {syntax}"
+    try:
+        decoder = get_decoder(syntax)
+    except NotImplementedError:
+        raise ImageReadError(
+            f"no decoder for {name}: no supported plugin decodes it; "
+            "export the series as uncompressed DICOM"
+        ) from None
+    if not decoder.is_available:
+        plugin = DECODER_PLUGINS.get(str(syntax), "a pydicom decoder plugin")
+        raise ImageReadError(f"no decoder for {name}: install {plugin}")
+
+
+def _pixel_stack(ds, n_frames: int) -> np.ndarray:
+    """(frames, rows, cols) gray stored values."""
+    try:
+        array = ds.pixel_array
+    except ValueError as exc:
+        if "less than expected" in str(exc) or "truncat" in str(exc).lower():
+            raise ImageReadError(
+                "truncated: the pixel data is shorter than its header says"
+            ) from None
+        raise
+    photometric = str(ds.get("PhotometricInterpretation", "")).strip()
+    if photometric == "PALETTE COLOR":
+        from pydicom.pixels import apply_color_lut
+
+        array = apply_color_lut(array, ds)
+    if n_frames == 1:
+        array = array[np.newaxis]
+    if array.ndim == 4 or (array.ndim == 3 and int(ds.get("SamplesPerPixel", 1) or 1) == 1):
+        return np.stack([to_grayscale(frame) for frame in array])
+    raise ImageReadError(f"not an image: unexpected pixel layout {array.shape}")
+
+
+def _groups(ds, index: int) -> list:
+    """Functional group items that apply to one frame: its own first, then the shared ones."""
+    found = []
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    if per_frame is not None and index < len(per_frame):
+        found.append(per_frame[index])
+    shared = ds.get("SharedFunctionalGroupsSequence")
+    if shared:
+        found.append(shared[0])
+    return found
+
+
+def _from_groups(groups: list, sequence: str, keyword: str):
+    for group in groups:
+        items = group.get(sequence)
+        if items and keyword in items[0]:
+            return items[0].get(keyword)
+    return None
+
+
+def _frame(ds, stored: np.ndarray, index: int) -> DecodedFrame:
+    groups = _groups(ds, index)
+    slope = _from_groups(groups, "PixelValueTransformationSequence", "RescaleSlope")
+    intercept = _from_groups(groups, "PixelValueTransformationSequence", "RescaleIntercept")
+    slope = finite_number(slope if slope is not None else ds.get("RescaleSlope"), 1.0)
+    intercept = finite_number(
+        intercept if intercept is not None else ds.get("RescaleIntercept"), 0.0
+    )
+    return DecodedFrame(
+        pixels=rescale(stored, slope, intercept),
+        spacing=_spacing(ds, groups),
+        window=_window(ds, groups),
+        frame_time_ms=_trigger_time_ms(ds, groups, index),
+    )
+
+
+def _spacing(ds, groups: list) -> Spacing | None:
+    candidates = [
+        _from_groups(groups, "PixelMeasuresSequence", "PixelSpacing"),
+        ds.get("PixelSpacing"),
+        ds.get("ImagerPixelSpacing"),
+    ]
+    for value in candidates:
+        if value is None:
+            continue
+        try:
+            row_mm, col_mm = (float(v) for v in value)
+            return Spacing(row_mm, col_mm)
+        except (TypeError, ValueError, GeometryError):
+            continue
+    return None
+
+
+def _window(ds, groups: list) -> tuple[float, float] | None:
+    center = _from_groups(groups, "FrameVOILUTSequence", "WindowCenter")
+    width = _from_groups(groups, "FrameVOILUTSequence", "WindowWidth")
+    if center is None or width is None:
+        center, width = ds.get("WindowCenter"), ds.get("WindowWidth")
+    center, width = finite_number(center), finite_number(width)
+    if center is not None and width is not None and width > 0:
+        return (center, width)
+    return _window_from_lut(ds)
+
+
+def _window_from_lut(ds) -> tuple[float, float] | None:
+    """The input range a VOI LUT spans, as (center, width)."""
+    luts = ds.get("VOILUTSequence")
+    if not luts or "LUTDescriptor" not in luts[0]:
+        return None
+    descriptor = list(luts[0].LUTDescriptor)
+    if len(descriptor) != 3:
+        return None
+    entries = int(descriptor[0]) or 65536  # 0 means 2**16 entries
+    first = int(descriptor[1])
+    return (first + entries / 2.0, float(entries))
+
+
+def _trigger_time_ms(ds, groups: list, index: int) -> float | None:
+    delay = _from_groups(groups, "CardiacSynchronizationSequence", "NominalCardiacTriggerDelayTime")
+    if delay is not None:
+        return finite_number(delay)
+    n_frames = int(finite_number(ds.get("NumberOfFrames"), 1.0) or 1)
+    if n_frames > 1:
+        vector = ds.get("FrameTimeVector")
+        if vector is not None and len(vector) == n_frames:
+            return float(np.cumsum([finite_number(v, 0.0) for v in vector])[index])
+        frame_time = finite_number(ds.get("FrameTime"))
+        if frame_time is not None:
+            return finite_number(ds.get("TriggerTime"), 0.0) + index * frame_time
+    return finite_number(ds.get("TriggerTime"))
+
+
+def _frame_interval_ms(ds, times: list[float | None]) -> float | None:
+    frame_time = finite_number(ds.get("FrameTime"))
+    if frame_time is not None and frame_time > 0:
+        return frame_time
+    known = sorted(t for t in times if t is not None)
+    steps = np.diff(known) if len(known) > 1 else np.array([])
+    steps = steps[steps > 0]
+    return float(np.median(steps)) if steps.size else None
+
+
+def _kind(exc: BaseException) -> str:
+    # Only the type: exception texts from parsers may quote element values.
+    return type(exc).__name__
