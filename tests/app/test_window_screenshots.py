@@ -19,8 +19,6 @@ from app.cli.cmd_gui import SCREENSHOT_SIZE, apply_style
 from app.dialogs.shortcuts import ShortcutsDialog
 from core.store import Project
 
-pytestmark = pytest.mark.slow
-
 
 def _shifted(lm, dx, dy):
     return type(lm)(*[(x + dx, y + dy) for x, y in lm.points()])
