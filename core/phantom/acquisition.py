@@ -41,7 +41,9 @@ def draw_grid(
     else:
         rows, cols = (int(v) for v in shape)
         col_mm = fov_mm / max(rows, cols)
-    row_mm = col_mm * (rng.uniform(0.88, 1.12) if rng.random() < 0.25 else 1.0)
+    # Anisotropic pixels in some: the longer side keeps the drawn field of view.
+    other_mm = col_mm * (rng.uniform(0.88, 1.12) if rng.random() < 0.25 else 1.0)
+    row_mm, col_mm = (col_mm, other_mm) if rows >= cols else (other_mm, col_mm)
     spacing = Spacing(float(row_mm), float(col_mm))
     angle = rng.uniform(-0.6, 0.6) if rng.random() < 0.75 else rng.uniform(0.0, 2.0 * np.pi)
     matrix = rotation(angle)
@@ -82,9 +84,10 @@ class Scanner:
 def draw_scanner(rng: np.random.Generator, grid: Grid, heart_px: np.ndarray) -> Scanner:
     """Random bias field, banding, noise, blur or truncation, ghosting and stored scale."""
     rows, cols = grid.shape
-    bias = np.exp(rng.uniform(0.1, 0.35) * smooth_field(rng, grid.shape, 2))
+    # Surface coils: intensity falls off over the chest, gently (~10-25 %) across the heart.
+    bias = np.exp(rng.uniform(0.04, 0.12) * smooth_field(rng, grid.shape, 1))
     yy, xx = np.mgrid[0:rows, 0:cols].astype(np.float32)
-    tilt = rng.normal(0.0, 0.25, 2) / max(rows, cols)
+    tilt = rng.normal(0.0, 0.15, 2) / max(rows, cols)
     bias *= 1.0 + tilt[0] * (xx - heart_px[0]) + tilt[1] * (yy - heart_px[1])
     bias = np.clip(bias, 0.25, None)
     bias /= float(

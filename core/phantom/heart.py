@@ -68,7 +68,7 @@ class HeartModel:
         lo = t < t_max
         g[lo] = a0 + (1.0 - a0) * np.sin(0.5 * np.pi * t[lo] / t_max) ** p["base_bulge"]
         z = (t[~lo] - t_max) / (1.0 - t_max)
-        g[~lo] = np.clip(1.0 - z ** p["apex_power"], 0.0, None) ** 0.5
+        g[~lo] = np.clip(1.0 - z ** p["apex_power"], 0.0, None) ** p["apex_sharp"]
         return g ** p[f"exp_{side}"] * p[f"gain_{side}"]
 
     def _sides(
@@ -162,7 +162,10 @@ def _shape_params(rng: np.random.Generator, si: float, dilated: bool) -> dict:
         "t_max": rng.uniform(0.18, 0.42) + 0.1 * spherical,
         "a0": rng.uniform(0.55, 0.78) + 0.12 * spherical,
         "base_bulge": rng.uniform(0.6, 1.4),
-        "apex_power": rng.uniform(1.5, 2.6) + 1.2 * spherical,
+        "apex_power": rng.uniform(1.4, 2.2),
+        # 0.5 would be an elliptical tip; above it the tip narrows to a point, which keeps the
+        # apex (the cavity point farthest from the hinge midpoint) well defined
+        "apex_sharp": rng.uniform(0.62, 0.85),
         "exp_lat": rng.uniform(0.85, 1.15),
         "exp_sep": rng.uniform(0.9, 1.35),  # the septum is usually straighter than the free wall
         "gain_lat": rng.uniform(1.0, 1.15),
