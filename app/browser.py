@@ -22,6 +22,7 @@ from core.store import ImageFilter
 
 FINISHED_RUN_STATUSES = frozenset({"done", "finished", "completed", "succeeded"})
 PAGE_SIZE = 200
+STORE_ORDER = {0: "series", 1: "frame_index", 2: "view"}  # column -> the store's order_by
 MAX_PAGES = 40
 COLUMNS = ("Series", "Frame", "View", "ED/ES", "Mine", "Readings", "Ref SI", "Model SI", "mm")
 FILTERS = (
@@ -142,7 +143,7 @@ class ImageTableModel(QAbstractTableModel):
         start = page_no * PAGE_SIZE
         if self._ids is None:
             return self._project.list_images(
-                self._store_filter(), offset=start, limit=PAGE_SIZE, order_by="id"
+                self._store_filter(), offset=start, limit=PAGE_SIZE, order_by=self._store_order()
             )
         ids = self._ids[start : start + PAGE_SIZE]
         rows = self._project.list_images(ImageFilter(image_ids=ids), limit=len(ids))
@@ -190,8 +191,17 @@ class ImageTableModel(QAbstractTableModel):
         self._sort = wanted
         self.refresh()
 
+    def _store_order(self) -> str:
+        """The store's order for a sort it can do itself (paged), else by id."""
+        if self._sort is None or self._sort[0] not in STORE_ORDER:
+            return "id"
+        column, order = self._sort
+        descending = order == Qt.SortOrder.DescendingOrder
+        return ("-" if descending else "") + STORE_ORDER[column]
+
     def _sorted_ids(self) -> list[int] | None:
-        if self._sort is None:
+        """Row order for sorts on derived columns (statuses, SIs): every id, sorted here."""
+        if self._sort is None or self._sort[0] in STORE_ORDER:
             return None
         column, order = self._sort
         flt = self._store_filter()
@@ -205,9 +215,6 @@ class ImageTableModel(QAbstractTableModel):
             return (0, value) if value is not None else (1, 0.0)  # blanks last
 
         keys = {
-            0: lambda r: (r.series_key, r.frame_index),
-            1: lambda r: (r.frame_index, r.series_key),
-            2: lambda r: (r.view, r.id),
             3: lambda r: (not r.is_ed, not r.is_es, r.id),
             4: lambda r: (self._summary.get(r.id, ReadingSummary()).my_status or "~", r.id),
             5: lambda r: (self._summary.get(r.id, ReadingSummary()).count, r.id),
@@ -302,8 +309,9 @@ class BrowserPanel(QWidget):
         t.setObjectName("browserTable")
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # No indicator before sorting is enabled: enabling it sorts by the indicator's column.
+        t.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         t.setSortingEnabled(True)
-        t.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         t.verticalHeader().setVisible(False)
         t.verticalHeader().setDefaultSectionSize(22)
         t.setAlternatingRowColors(True)
