@@ -21,7 +21,7 @@ from app.session import AnnotationSession, Identity
 from app.settings import AppSettings
 from app.statusbar import WorkspaceStatusBar
 
-PREFETCH_NEIGHBOURS = 2
+PREFETCH_NEIGHBOURS = 3  # frames ahead in the cine (and one behind)
 EXPORT_PER_READING = "One row per reading (*.csv)"
 EXPORT_PER_IMAGE = "One row per image, reference SI (*.csv)"
 

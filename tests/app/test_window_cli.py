@@ -58,3 +58,22 @@ def test_export_csv_from_the_window(qtbot, tmp_path):
     assert summary.rows == 1
     text = (tmp_path / "readings.csv").read_text(encoding="utf-8-sig")
     assert f"{window.session.reading.si:.4f}"[:5] in text
+
+
+def test_start_dialog_offers_recent_projects_and_the_demo(qtbot, tmp_path, monkeypatch):
+    from app.dialogs.start import StartDialog
+
+    monkeypatch.setenv("SPHERICITY_HOME", str(tmp_path / "home"))
+    settings = AppSettings()
+    settings.add_recent_project(str(tmp_path / "old.sphericity"))
+    dialog = StartDialog(settings)
+    qtbot.addWidget(dialog)
+    assert dialog.recent_list.count() == 1
+    dialog.recent_list.itemActivated.emit(dialog.recent_list.item(0))
+    assert dialog.choice == ("open", str(tmp_path / "old.sphericity"))
+    project, path = cmd_gui.open_project("demo", "")
+    try:
+        assert path.endswith("demo.sphericity") and project.count_images() > 0
+        assert project.readings(status=["approved"])  # the phantom truth, ready to compare
+    finally:
+        project.close()

@@ -92,3 +92,16 @@ def test_identity_dialog_needs_a_name_and_remembers_it(qtbot):
     dialog.role_box.setCurrentIndex(dialog.role_box.findData("clinician"))
     dialog.accept()
     assert AppSettings().annotator() == ("lee", "clinician")
+
+
+def test_window_applies_and_remembers_remapped_shortcuts(qtbot, tmp_path):
+    from window_helpers import make_project, open_window
+
+    path, _ = make_project(tmp_path / "p.sphericity", n_frames=1)
+    window = open_window(qtbot, path)
+    window.apply_shortcuts({"view.fit": "Shift+F"})
+    assert window.actions["view.fit"].shortcut() == QKeySequence("Shift+F")
+    assert AppSettings().shortcut_overrides() == {"view.fit": "Shift+F"}
+    window.close()
+    again = open_window(qtbot, path)
+    assert again.actions["view.fit"].shortcut() == QKeySequence("Shift+F")
