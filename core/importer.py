@@ -73,8 +73,9 @@ def import_paths(
     """Import files and folders (recursively) into `project`; see ImportReport.
 
     progress(done, total, current_name) is called before each file and once at the end; cancel
-    is a callable returning True, or a threading.Event, checked between files. spacing_mm is
-    used, isotropically, for frames whose files carry no pixel spacing (PNG, TIFF, JPEG).
+    is a callable returning True, or a threading.Event, checked after each progress call.
+    spacing_mm is used, isotropically, for frames whose files carry no pixel spacing (PNG, TIFF,
+    JPEG).
     """
     report = ImportReport()
     secret = project.secret
@@ -82,11 +83,11 @@ def import_paths(
     units = _plan(files, secret, report)
     fallback = None if spacing_mm is None else Spacing.isotropic(float(spacing_mm))
     for done, unit in enumerate(units):
+        if progress is not None:
+            progress(done, len(units), unit.path)
         if _is_cancelled(cancel):
             report.cancelled = True
             break
-        if progress is not None:
-            progress(done, len(units), unit.path)
         _import_unit(project, unit, secret, limits, fallback, source, report)
     if progress is not None and not report.cancelled:
         progress(len(units), len(units), "")
