@@ -44,7 +44,8 @@ def draw_grid(
     # Anisotropic pixels in some: the longer side keeps the drawn field of view.
     other_mm = col_mm * (rng.uniform(0.88, 1.12) if rng.random() < 0.25 else 1.0)
     row_mm, col_mm = (col_mm, other_mm) if rows >= cols else (other_mm, col_mm)
-    spacing = Spacing(float(row_mm), float(col_mm))
+    # Rounded as DICOM's decimal strings hold them, so files carry the exact truth spacing.
+    spacing = Spacing(round(float(row_mm), 6), round(float(col_mm), 6))
     angle = rng.uniform(-0.6, 0.6) if rng.random() < 0.75 else rng.uniform(0.0, 2.0 * np.pi)
     matrix = rotation(angle)
     if rng.random() < 0.3:
