@@ -8,6 +8,8 @@ from collections import OrderedDict
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from app.qt_threads import forget_dummy_thread
+
 DEFAULT_BUDGET_BYTES = 256 * 1024 * 1024
 
 
@@ -66,7 +68,10 @@ class _PrefetchThread(QThread):
         self.wait()
 
     def run(self) -> None:
-        self._serve(self._project)
+        try:
+            self._serve(self._project)
+        finally:
+            forget_dummy_thread()
 
     def _serve(self, project) -> None:
         while True:

@@ -95,7 +95,7 @@ def test_real_importer_imports_png_files(qtbot, tmp_path):
     path, _ = make_project(tmp_path / "p.sphericity", n_frames=1)
     window = open_window(qtbot, path)
     dialog = window.run_import([*files, str(tmp_path / "broken.png")])
-    qtbot.waitUntil(lambda: dialog.report is not None or dialog.error, timeout=20_000)
+    qtbot.waitUntil(lambda: dialog.report is not None or bool(dialog.error), timeout=20_000)
     assert dialog.error == ""
     assert len(dialog.report.failures) == 1
     assert window.browser.model.rowCount() == 4
