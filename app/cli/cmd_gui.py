@@ -92,49 +92,16 @@ def open_project(action: str, path: str):
 
 
 def _create_demo(path: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from app.cli.cmd_demo import create_demo  # the demo command's own recipe
+
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a few seconds of phantoms
     try:
-        from app.cli.cmd_demo import create_demo_project  # the demo command's own recipe
-    except ImportError:
-        create_demo_project = _phantom_demo
-    create_demo_project(path)
-
-
-def _phantom_demo(path: Path, *, n_cines: int = 3, n_frames: int = 12) -> None:
-    """A small phantom project: ED/ES marked, the truth as approved readings by "phantom"."""
-    from core.phantom import generate_cine
-    from core.store import Project
-
-    with Project.create(path) as project, project.transaction() as repo:
-        truth_reader = repo.ensure_annotator("phantom", "reviewer")
-        for seed in range(n_cines):
-            cine = generate_cine(seed, n_frames=n_frames)
-            view = cine.frames[0].view
-            series = repo.add_series(
-                f"phantom-{seed:03d}",
-                view=view,
-                source="synthetic",
-                frame_interval_ms=cine.frame_interval_ms,
-            )
-            for index, frame in enumerate(cine.frames):
-                image_id, _ = repo.add_image(
-                    series,
-                    frame.pixels,
-                    frame_index=index,
-                    spacing=frame.spacing,
-                    view=view,
-                    source="synthetic",
-                    is_ed=index == cine.ed_index,
-                    is_es=index == cine.es_index,
-                    frame_time_ms=index * cine.frame_interval_ms,
-                )
-                if index in (cine.ed_index, cine.es_index):
-                    saved = repo.save_reading(image_id, truth_reader, frame.landmarks)
-                    repo.set_reading_status(
-                        saved.id,
-                        "approved",
-                        by_annotator_id=truth_reader,
-                        expected_version=saved.version,
-                    )
+        create_demo(path)
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 def open_window(action: str, path: str, settings, *, annotator=None, role=None):

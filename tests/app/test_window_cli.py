@@ -61,9 +61,13 @@ def test_export_csv_from_the_window(qtbot, tmp_path):
 
 
 def test_start_dialog_offers_recent_projects_and_the_demo(qtbot, tmp_path, monkeypatch):
+    from app.cli import cmd_demo
     from app.dialogs.start import StartDialog
 
     monkeypatch.setenv("SPHERICITY_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(cmd_demo, "DEMO_CINES", 2)  # a small demo: this is about the wiring
+    monkeypatch.setattr(cmd_demo, "DEMO_FRAMES", 4)
+    monkeypatch.setattr(cmd_demo, "READ_CINES", 1)
     settings = AppSettings()
     settings.add_recent_project(str(tmp_path / "old.sphericity"))
     dialog = StartDialog(settings)
