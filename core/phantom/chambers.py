@@ -34,12 +34,12 @@ def build_chambers(
     epi = np.concatenate([epi_sep, epi_lat[::-1]])
     a, b = sep[0], lat[0]
     la = atrium(rng, a, b, p["la_len"] * (1.0 + 0.08 * (1.0 - mitral_open)), p["la_half"], +1)
-    la_wall = grow(la, 2.5)
+    la_wall = grow(la, p["atrial_wall"])
     walls, bloods, ventricle = [(lab.ATRIAL_WALL, la_wall)], [], []
     outlines = [epi, la_wall]
     if view == "4CH":
         ra, rv_paint, rv_outline = _right_heart(rng, p, epi_sep, la, mitral_open)
-        walls.append((lab.ATRIAL_WALL, grow(ra, 2.5)))
+        walls.append((lab.ATRIAL_WALL, grow(ra, p["atrial_wall"])))
         bloods.append((lab.RA_BLOOD, ra))
         ventricle += rv_paint
         outlines += [rv_outline, walls[-1][1]]
@@ -125,7 +125,7 @@ def _leaflet(hinge: np.ndarray, other: np.ndarray, opening: float, frac: float) 
     closed_tip = hinge + frac * across + np.array([-3.0, 0.0])
     open_tip = hinge + np.array([0.8 * frac * np.linalg.norm(across), 0.15 * across[1]])
     tip = (1.0 - opening) * closed_tip + opening * open_tip
-    return strand(hinge, tip, 2.0, 1.0)
+    return strand(hinge, tip, 1.6, 1.0)
 
 
 def _veins(rng: np.random.Generator, la: np.ndarray, n: int) -> list[tuple[int, np.ndarray]]:
@@ -136,7 +136,10 @@ def _veins(rng: np.random.Generator, la: np.ndarray, n: int) -> list[tuple[int, 
         start = back[rng.integers(0, len(back))]
         end = start + np.array([-rng.uniform(10.0, 25.0), rng.uniform(-15.0, 15.0)])
         out.append(
-            (lab.VESSEL, strand(start + np.array([4.0, 0.0]), end, rng.uniform(7.0, 12.0), 2.0))
+            (
+                lab.VESSEL,
+                strand(start + np.array([4.0, 0.0]), end, rng.uniform(8.0, 13.0), 2.0, 0.0),
+            )
         )
     return out
 
@@ -157,7 +160,8 @@ def _fat_envelope(rng: np.random.Generator, outlines: list[np.ndarray], margin: 
     ring = shapely.segmentize(hull.exterior, max_segment_length=hull.length / 96.0)
     pts = np.asarray(ring.coords)[:-1]
     t = np.linspace(0.0, 1.0, len(pts), endpoint=False)
-    return grow(pts, np.clip(margin * (1.0 + wobble(rng, t, 0.5, (2, 8))), 0.5, None))
+    # patchy: thick pads in places (grooves, apex), bare myocardium against the lung elsewhere
+    return grow(pts, np.clip(margin * (0.6 + wobble(rng, t, 1.0, (2, 8))), -1.0, None))
 
 
 def _cavity_details(rng, p, sides: Sides, mitral_open) -> list[tuple[int, np.ndarray]]:

@@ -185,8 +185,8 @@ def _wall_params(rng: np.random.Generator, dilated: bool) -> dict:
     t = T_GRID
     thin = 0.8 if dilated else 1.0
     return {
-        "wall_lat": rng.uniform(5.5, 9.5) * thin,
-        "wall_sep": rng.uniform(6.0, 10.5) * thin,
+        "wall_lat": rng.uniform(6.5, 10.5) * thin,
+        "wall_sep": rng.uniform(7.0, 11.0) * thin,
         "wall_apex": rng.uniform(3.0, 6.0) * thin,
         "wall_wob_lat": wobble(rng, t, 0.8, (2, 7)),
         "wall_wob_sep": wobble(rng, t, 0.6, (2, 7)),
@@ -200,11 +200,12 @@ def _chamber_params(rng: np.random.Generator, view: str) -> dict:
         "rv_width": rng.uniform(18.0, 38.0),
         "rv_wall": rng.uniform(2.5, 4.5),
         "tv_offset": rng.uniform(4.0, 11.0),
-        "la_len": rng.uniform(32.0, 58.0),
-        "la_half": rng.uniform(1.0, 1.4),
+        "la_len": rng.uniform(34.0, 55.0),
+        "la_half": rng.uniform(1.2, 1.8),
         "ra_len": rng.uniform(35.0, 55.0),
         "ra_half": rng.uniform(17.0, 27.0),
         "atrial_gap": rng.uniform(3.0, 6.0),
+        "atrial_wall": rng.uniform(1.5, 2.8),
         "n_pap": int(rng.integers(1, 3)) if view == "4CH" else 2,
         "pap": [
             (rng.uniform(0.38, 0.68), rng.uniform(0.12, 0.25), rng.uniform(0.25, 0.5))
@@ -215,6 +216,6 @@ def _chamber_params(rng: np.random.Generator, view: str) -> dict:
         "aortic_root": bool(view == "4CH" and rng.random() < 0.25),
         "veins": int(rng.integers(0, 3)),
         "rng_seed": int(rng.integers(0, 2**31)),
-        "fat_margin": rng.uniform(1.0, 5.0),
+        "fat_margin": rng.uniform(0.5, 6.0),
         "flow_void": rng.random() < 0.45,
     }

@@ -78,7 +78,8 @@ def draw_intensities(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, 
         texture[label] = rng.uniform(tlo, thi)
     # papillary muscles and trabeculae are myocardium: close to the wall's own intensity
     level[PAPILLARY] = level[LV_MYO] * rng.uniform(0.95, 1.15)
-    level[VALVE] = level[LV_MYO] * rng.uniform(0.9, 1.4)
+    # thin leaflets are averaged with the blood around them (partial volume)
+    level[VALVE] = rng.uniform(0.35, 0.75)
     # flow voids darken the blood they sit in (a factor, applied by the renderer)
     field_index = rng.integers(0, 3, N_LABELS)
     return level, texture, field_index

@@ -106,15 +106,18 @@ def _signed_area(points: np.ndarray) -> float:
     return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
 
 
-def strand(start: np.ndarray, end: np.ndarray, width_mm: float, bend_mm: float = 0.0) -> np.ndarray:
-    """A thin slightly bent band from start to end (leaflets, trabeculae, moderator band)."""
+def strand(
+    start: np.ndarray, end: np.ndarray, width_mm: float, bend_mm: float = 0.0, taper: float = 0.5
+) -> np.ndarray:
+    """A slightly bent band from start to end, narrowing by `taper` toward the free end
+    (leaflets, trabeculae, moderator band, vessels)."""
     start, end = np.asarray(start, float), np.asarray(end, float)
     s = np.linspace(0.0, 1.0, 9)
     direction = end - start
     length = max(float(np.linalg.norm(direction)), 1e-6)
     normal = np.array([-direction[1], direction[0]]) / length
     centre = start + np.outer(s, direction) + np.outer(bend_mm * np.sin(np.pi * s), normal)
-    half = 0.5 * width_mm * (1.0 - 0.5 * s)  # tapers toward the free end
+    half = 0.5 * width_mm * (1.0 - taper * s)
     left = centre + np.outer(half, normal)
     right = centre - np.outer(half, normal)
     return np.concatenate([left, right[::-1]])
