@@ -1,0 +1,171 @@
+"""`sphericity import` and `import-masks`: images into a project, label maps as readings."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+PROJECT_HELP = "a project file (created when missing) or an SQLAlchemy URL"
+MASK_ANNOTATOR = "mask import"
+
+
+def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", metavar="PROJECT", help=PROJECT_HELP)
+    if name == "import":
+        parser.add_argument("paths", metavar="PATH", nargs="+", help="files or folders to import")
+    else:
+        parser.add_argument("image_path", metavar="IMAGE_PATH", help="the image (or cine) file")
+        parser.add_argument("mask_path", metavar="MASK_PATH", help="its label map (NIfTI or PNG)")
+        parser.add_argument(
+            "--labels",
+            default="lv=1,myo=2,la=4",
+            help="label values, e.g. lv=1,myo=2,la=4 (la=none: no atrium label)",
+        )
+    parser.add_argument(
+        "--spacing-mm",
+        type=float,
+        default=None,
+        help="pixel spacing in mm for files that carry none (PNG, TIFF, JPEG)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(name: str, args: argparse.Namespace) -> int:
+    from core.imaging import ImageReadError
+    from core.store import StoreError
+
+    try:
+        with _open_project(args.project) as project:
+            if name == "import":
+                return _import(project, args)
+            return _import_masks(project, args)
+    except (StoreError, ImageReadError, ValueError) as exc:
+        print(f"sphericity {name}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _open_project(target: str):
+    from core.store import Project
+
+    if "://" not in target and not os.path.exists(target):
+        print(f"creating project {target}", file=sys.stderr)
+        return Project.create(target)
+    return Project.open(target)
+
+
+class ProgressBar:
+    """A plain-text bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, enabled: bool, width: int = 30) -> None:
+        self.enabled, self.width, self._last = enabled, width, 0.0
+
+    def __call__(self, done: int, total: int, current: str) -> None:
+        now = time.monotonic()
+        if not self.enabled or (now - self._last < 0.1 and done < total):
+            return
+        self._last = now
+        filled = self.width * done // max(total, 1)
+        name = os.path.basename(current)[-30:]
+        bar = "#" * filled + "." * (self.width - filled)
+        print(f"\r[{bar}] {done}/{total} {name:<30}", end="", file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+
+
+def _import(project, args: argparse.Namespace) -> int:
+    from core.importer import import_paths
+
+    report = import_paths(
+        project, args.paths, progress=ProgressBar(not args.quiet), spacing_mm=args.spacing_mm
+    )
+    _print_report(report)
+    succeeded = bool(report.images_by_path)
+    return 0 if succeeded or not report.failures else 1
+
+
+def _print_report(report) -> None:
+    print(
+        f"imported {len(report.imported)} new images from {report.n_files_ok} files "
+        f"({len(report.duplicates)} already in the project)"
+    )
+    if report.skipped:
+        print(f"skipped {len(report.skipped)} files that are not images")
+    if report.failures:
+        print(f"{len(report.failures)} files failed:")
+        for path, reason in report.failures:
+            print(f"  {path}: {reason}")
+
+
+def parse_labels(text: str) -> dict[str, int | None]:
+    """'lv=1,myo=2,la=4' -> {'lv': 1, 'myo': 2, 'la': 4}; la=none switches the atrium off."""
+    labels: dict[str, int | None] = {"lv": 1, "myo": 2, "la": 4}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, value = part.partition("=")
+        key = key.strip().lower()
+        if key not in labels or not value.strip():
+            raise ValueError(f"--labels: expected lv=N,myo=N,la=N, got {part!r}")
+        value = value.strip().lower()
+        labels[key] = None if value in ("none", "-") and key == "la" else int(value)
+    return labels
+
+
+def _import_masks(project, args: argparse.Namespace) -> int:
+    from core.importer import import_paths
+
+    labels = parse_labels(args.labels)
+    report = import_paths(project, [args.image_path], spacing_mm=args.spacing_mm)
+    image_ids = report.images_by_path.get(args.image_path)
+    if not image_ids:
+        _print_report(report)
+        return 1
+    return _save_mask_readings(project, image_ids, args.mask_path, labels)
+
+
+def _targets(project, image_ids: list[int], n_masks: int) -> list[int]:
+    if n_masks == len(image_ids):
+        return image_ids
+    if n_masks == 1:
+        ed = [i for i in image_ids if project.image(i).is_ed]
+        return ed[:1] or image_ids[:1]
+    raise ValueError(
+        f"the mask has {n_masks} frames and the image {len(image_ids)}: "
+        "give one mask frame (for the ED frame) or one per frame"
+    )
+
+
+def _save_mask_readings(project, image_ids, mask_path: str, labels: dict) -> int:
+    from core.geometry import GeometryError
+    from core.imaging import read_labels
+    from core.masks import reading_from_mask
+
+    masks = read_labels(mask_path)
+    annotator = project.ensure_annotator(MASK_ANNOTATOR)
+    saved = 0
+    for image_id, mask in zip(_targets(project, image_ids, len(masks)), masks, strict=False):
+        info = project.image(image_id)
+        if tuple(mask.shape) != tuple(info.shape):
+            raise ValueError(f"the mask is {mask.shape} pixels, the image {info.shape}")
+        if info.spacing is None:
+            raise ValueError("the image's pixel spacing is unknown: give --spacing-mm")
+        if not (mask == labels["lv"]).any():
+            continue
+        try:
+            landmarks, contour = reading_from_mask(mask, info.spacing, **labels)
+            existing = project.reading(image_id, annotator)
+            reading = project.save_reading(
+                image_id,
+                annotator,
+                landmarks,
+                contour=contour,
+                status="submitted",
+                expected_version=None if existing is None else existing.version,
+            )
+        except GeometryError as exc:
+            print(f"image {image_id} (frame {info.frame_index}): {exc}", file=sys.stderr)
+            continue
+        saved += 1
+        print(f"image {image_id} (frame {info.frame_index}): SI {reading.si:.3f}")
+    print(f"saved {saved} readings by {MASK_ANNOTATOR!r} (submitted)")
+    return 0 if saved else 1
