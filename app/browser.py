@@ -318,7 +318,7 @@ class BrowserPanel(QWidget):
         header = t.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((104, 46, 40, 46, 62, 66, 52, 64, 34)):
+        for column, width in enumerate((98, 50, 40, 46, 62, 70, 52, 62, 34)):
             t.setColumnWidth(column, width)
         t.selectionModel().currentRowChanged.connect(self._row_changed)
 

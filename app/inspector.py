@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -66,11 +67,11 @@ class InspectorPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.image_label)
-        layout.addWidget(self._build_measurements())
-        layout.addWidget(self._build_landmarks())
-        layout.addWidget(self._build_status())
+        for box in (self._build_measurements(), self._build_landmarks(), self._build_status()):
+            box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+            layout.addWidget(box)
         layout.addWidget(self._build_review(), 1)
-        layout.addStretch(0)
+        layout.addStretch(1)  # takes the room of the review box when it is hidden
 
     # construction ----------------------------------------------------------------------------
     def _build_measurements(self) -> QGroupBox:

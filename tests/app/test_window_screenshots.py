@@ -53,8 +53,11 @@ def build_demo(path: Path):
                 truths[image_id] = frame.landmarks
         first = next(i for i in project.list_images(limit=100) if i.is_ed)
         truth = truths[first.id]
-        bob = truth.replace(apex=(truth.apex[0] + 2.0, truth.apex[1] - 3.0))  # a longer axis
-        carol = _shifted(truth, -1.0, 1.0).replace(w1=truth.w1, w2=truth.w2)
+        bob = truth.replace(apex=(truth.apex[0] + 1.5, truth.apex[1] + 2.0))  # another apex
+        dx, dy = (truth.w1[0] - truth.w2[0]) * 0.04, (truth.w1[1] - truth.w2[1]) * 0.04
+        carol = truth.replace(  # a wider width, still perpendicular (moved along its own line)
+            w1=(truth.w1[0] + dx, truth.w1[1] + dy), w2=(truth.w2[0] - dx, truth.w2[1] - dy)
+        )
         for name, moved in (("bob", bob), ("carol", carol)):
             reader = project.ensure_annotator(name, "annotator")
             saved = project.save_reading(first.id, reader, moved)
@@ -99,7 +102,7 @@ def test_screenshots(qtbot, tmp_path, styled):
     window = open_window(qtbot, path, "ann", "annotator")
     _show(window, image_id, qtbot)
     place_reading(window, truths[image_id])
-    window.canvas.zoom_by(1.6)
+    window.canvas.zoom_by(1.3)
     QApplication.processEvents()
     main = _save(window.grab().toImage(), tmp_path, "main_window.png")
     assert window.session.reading.status == "draft"
@@ -121,7 +124,7 @@ def test_screenshots(qtbot, tmp_path, styled):
 
     reviewer = open_window(qtbot, path, "rita", "reviewer")
     _show(reviewer, image_id, qtbot)
-    reviewer.canvas.zoom_by(1.6)
+    reviewer.canvas.zoom_by(1.3)
     reviewer.inspector.readers_table.selectRow(1)
     QApplication.processEvents()
     assert len(reviewer.session.other_readings()) == 3  # bob, carol and ann's draft
