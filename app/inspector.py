@@ -61,6 +61,8 @@ class InspectorPanel(QWidget):
         self._spacing: Spacing | None = None
         self._shape: tuple[int, int] | None = None
         self._reviews = False
+        self._doc = None
+        self._readings: list = []
         self.image_label = QLabel("No image")
         self.image_label.setObjectName("imageTitle")
         self.image_label.setWordWrap(True)
@@ -75,7 +77,7 @@ class InspectorPanel(QWidget):
 
     # construction ----------------------------------------------------------------------------
     def _build_measurements(self) -> QGroupBox:
-        box = QGroupBox("Measurement")
+        box = self.measure_box = QGroupBox("Measurement")
         form = QFormLayout(box)
         self.si_label = QLabel("—")
         self.si_label.setObjectName("siValue")
@@ -157,6 +159,7 @@ class InspectorPanel(QWidget):
         layout.addWidget(self.spread_label)
         layout.addWidget(self.review_note)
         layout.addLayout(buttons)
+        self.readers_table.itemSelectionChanged.connect(lambda: self.show_doc(self._doc))
         self.approve_button.clicked.connect(lambda: self.request_review("approved"))
         self.reject_button.clicked.connect(lambda: self.request_review("rejected"))
         return self.review_box
@@ -185,10 +188,20 @@ class InspectorPanel(QWidget):
 
     def show_doc(self, doc) -> None:
         """Live numbers from the doc being edited (called on every doc change)."""
+        self._doc = doc
         landmarks = doc.landmarks if doc is not None else None
+        contour = doc.contour if doc is not None else None
+        title = "Measurement"
+        if landmarks is None and self._reviews:
+            # A reviewer without a reading of their own sees the selected reader's numbers.
+            selected = self._selected_reading()
+            if selected is not None:
+                landmarks, contour = selected.landmarks, selected.contour
+                title = f"Measurement: {selected.annotator_name}"
+        self.measure_box.setTitle(title)
         self._show_landmarks(landmarks)
         self._show_measurement(landmarks)
-        self._show_contour(landmarks, doc.contour if doc is not None else None)
+        self._show_contour(landmarks, contour)
 
     def _unit_spacing(self) -> tuple[Spacing, str]:
         return (self._spacing, "mm") if self._spacing else (Spacing(1.0, 1.0), "px")
@@ -258,6 +271,7 @@ class InspectorPanel(QWidget):
 
     def show_readers(self, readings: list, my_annotator_id: int) -> None:
         """The readers table: every reading of the image (reviewers only)."""
+        self._readings = list(readings)
         self.readers_table.setRowCount(len(readings))
         ordered = sorted(readings, key=lambda r: (r.annotator_id != my_annotator_id, r.id))
         others = 0
@@ -280,6 +294,11 @@ class InspectorPanel(QWidget):
         )
         if readings and self.readers_table.currentRow() < 0:
             self.readers_table.selectRow(0)
+        self.show_doc(self._doc)
+
+    def _selected_reading(self):
+        reading_id = self.selected_reading_id()
+        return next((r for r in self._readings if r.id == reading_id), None)
 
     def selected_reading_id(self) -> int | None:
         item = self.readers_table.item(self.readers_table.currentRow(), 0)

@@ -55,6 +55,10 @@ def test_reviewer_sees_ghosts_and_approves(qtbot, tmp_path):
     assert window.inspector.spread_label.text().startswith("SI spread between readers")
     table.selectRow(1)
     carol_id = window.inspector.selected_reading_id()
+    carol = next(r for r in window.session.readings if r.id == carol_id)
+    # Without a reading of her own, the reviewer sees the selected reader's numbers.
+    assert window.inspector.measure_box.title() == "Measurement: carol"
+    assert window.inspector.si_label.text() == f"{carol.si:.3f}"
     window.inspector.review_note.setPlainText("hinges checked on 2CH")
     window.inspector.approve_button.click()
     approved = next(r for r in window.project.readings_for_image(image_id) if r.id == carol_id)
