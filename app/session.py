@@ -55,12 +55,17 @@ class AnnotationSession(QObject):
         self._saved_state = None
 
     # loading ---------------------------------------------------------------------------------
-    def open_image(self, image_id: int) -> None:
-        image = self.project.image(image_id)
-        pixels = self.frames.pixels(image_id)
+    def open_image(self, image_id: int) -> bool:
+        try:
+            image = self.project.image(image_id)
+            pixels = self.frames.pixels(image_id)
+        except StoreError as exc:  # e.g. removed by another client since the list was read
+            self.problem.emit(f"Image {image_id} cannot be shown: {exc}")
+            return False
         self.image = image
         self.imageChanged.emit(image, pixels)
         self._load_readings()
+        return True
 
     def _load_readings(self) -> None:
         readings = self.project.readings_for_image(self.image.id)

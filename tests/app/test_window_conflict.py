@@ -47,3 +47,12 @@ def test_status_change_on_a_stale_reading_is_refused(qtbot, tmp_path):
     assert "changed by another client" in window.last_message
     assert window.project.reading(image_id, me).version == mine.version + 1
     assert window.session.reading.status == "submitted"
+
+
+def test_an_image_that_cannot_be_shown_is_reported(qtbot, tmp_path):
+    path, _ = make_project(tmp_path / "p.sphericity", n_frames=1)
+    window = open_window(qtbot, path, "ann")
+    shown = window.session.image
+    assert window.session.open_image(9999) is False
+    assert "Image 9999 cannot be shown" in window.last_message
+    assert window.session.image == shown
