@@ -7,7 +7,9 @@ Errors carry a reason of our own wording, never text from the file.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import os
 import struct
 import warnings
@@ -70,6 +72,41 @@ class DicomHeader:
     n_frames: int
 
 
+def _drop(record: logging.LogRecord) -> bool:
+    return False
+
+
+@contextlib.contextmanager
+def quiet_pydicom():
+    """Silence pydicom while it reads: its warnings and log records quote element values.
+
+    Invalid values are not validated (they would be reported with their text); values we use
+    are checked by our own code. Not thread-safe: imports run one at a time.
+    """
+    from pydicom import config
+
+    logger = logging.getLogger("pydicom")
+    mode = config.settings.reading_validation_mode
+    config.settings.reading_validation_mode = config.IGNORE
+    logger.addFilter(_drop)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.removeFilter(_drop)
+        config.settings.reading_validation_mode = mode
+
+
+def _get(ds, keyword: str, default=None):
+    """An element's value, or default when it is missing or its value does not parse."""
+    try:
+        value = ds.get(keyword, default)
+    except PARSE_ERRORS:
+        return default
+    return default if value is None else value
+
+
 def is_dicom(path: str | os.PathLike) -> bool:
     """True when the file carries the DICOM preamble marker ('DICM' at byte 128)."""
     try:
@@ -85,9 +122,7 @@ def read_dataset(source, *, stop_before_pixels: bool):
     import pydicom
 
     try:
-        # Warnings from pydicom quote element values (names, IDs): they must not reach logs.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_pydicom():
             fp = io.BytesIO(source) if isinstance(source, bytes) else source
             return pydicom.dcmread(fp, force=True, stop_before_pixels=stop_before_pixels)
     except PARSE_ERRORS as exc:
@@ -104,16 +139,15 @@ def read_header(path: str, secret: str | bytes) -> DicomHeader:
     except OSError as exc:
         raise ImageReadError(f"cannot open the file ({exc.strerror or _kind(exc)})") from None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            uid = str(ds.get("SeriesInstanceUID", "") or "").strip()
-            number = finite_number(ds.get("InstanceNumber"))
+        with quiet_pydicom():
+            uid = str(_get(ds, "SeriesInstanceUID", "")).strip()
+            number = finite_number(_get(ds, "InstanceNumber"))
             return DicomHeader(
                 path=path,
                 series_key=pseudonym(secret, "series", uid) if uid else None,
                 instance_number=None if number is None else int(number),
-                trigger_time_ms=finite_number(ds.get("TriggerTime")),
-                n_frames=max(int(finite_number(ds.get("NumberOfFrames"), 1.0) or 1), 1),
+                trigger_time_ms=finite_number(_get(ds, "TriggerTime")),
+                n_frames=_n_frames(ds),
             )
     except PARSE_ERRORS as exc:
         raise ImageReadError(f"unreadable DICOM header (corrupt: {_kind(exc)})") from None
@@ -125,9 +159,10 @@ def dicomdir_files(path: str) -> list[str]:
     base = os.path.dirname(os.path.abspath(path))
     found: list[str] = []
     try:
-        records = list(ds.get("DirectoryRecordSequence", []))
-        for record in records:
-            file_id = record.get("ReferencedFileID")
+        with quiet_pydicom():
+            records = list(ds.get("DirectoryRecordSequence", []))
+            file_ids = [record.get("ReferencedFileID") for record in records]
+        for file_id in file_ids:
             if not file_id:
                 continue
             parts = [file_id] if isinstance(file_id, str) else [str(p) for p in file_id]
@@ -164,8 +199,7 @@ def decode_dicom(path: str, secret: str | bytes, limits: Limits | None = None) -
     data = open_bytes(path, limits.max_decoded_bytes)
     ds = read_dataset(data, stop_before_pixels=False)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_pydicom():
             return _decode(ds, data, secret, limits)
     except ImageReadError:
         raise
@@ -178,15 +212,15 @@ def _decode(ds, data: bytes, secret, limits: Limits) -> DecodedFile:
         raise ImageReadError(
             "not an image: the DICOM file has no pixel data (or is truncated before it)"
         )
-    n_frames = max(int(finite_number(ds.get("NumberOfFrames"), 1.0) or 1), 1)
+    n_frames = _n_frames(ds)
     samples = int(ds.get("SamplesPerPixel", 1) or 1)
     bits = int(ds.get("BitsAllocated", 16) or 16)
     limits.check(int(ds.Rows), int(ds.Columns), n_frames, max(bits // 8, 1) * max(samples, 1))
     _ensure_transfer_syntax(ds)
     _check_decoder(ds)
     stack = _pixel_stack(ds, n_frames)
-    uid = str(ds.get("SeriesInstanceUID", "") or "").strip()
-    patient = str(ds.get("PatientID", "") or "").strip()
+    uid = str(_get(ds, "SeriesInstanceUID", "")).strip()
+    patient = str(_get(ds, "PatientID", "")).strip()
     frames = [_frame(ds, stack[i], i) for i in range(stack.shape[0])]
     times = [f.frame_time_ms for f in frames]
     ed = int(np.argmin(times)) if len(frames) > 1 and None not in times else None
@@ -215,6 +249,10 @@ def _ensure_transfer_syntax(ds) -> None:
     if meta is None:
         ds.file_meta = meta = FileMetaDataset()
     meta.TransferSyntaxUID = syntax
+
+
+def _n_frames(ds) -> int:
+    return max(int(finite_number(_get(ds, "NumberOfFrames"), 1.0) or 1), 1)
 
 
 def _check_decoder(ds) -> None:
@@ -283,9 +321,9 @@ def _frame(ds, stored: np.ndarray, index: int) -> DecodedFrame:
     groups = _groups(ds, index)
     slope = _from_groups(groups, "PixelValueTransformationSequence", "RescaleSlope")
     intercept = _from_groups(groups, "PixelValueTransformationSequence", "RescaleIntercept")
-    slope = finite_number(slope if slope is not None else ds.get("RescaleSlope"), 1.0)
+    slope = finite_number(slope if slope is not None else _get(ds, "RescaleSlope"), 1.0)
     intercept = finite_number(
-        intercept if intercept is not None else ds.get("RescaleIntercept"), 0.0
+        intercept if intercept is not None else _get(ds, "RescaleIntercept"), 0.0
     )
     return DecodedFrame(
         pixels=rescale(stored, slope, intercept),
@@ -298,8 +336,8 @@ def _frame(ds, stored: np.ndarray, index: int) -> DecodedFrame:
 def _spacing(ds, groups: list) -> Spacing | None:
     candidates = [
         _from_groups(groups, "PixelMeasuresSequence", "PixelSpacing"),
-        ds.get("PixelSpacing"),
-        ds.get("ImagerPixelSpacing"),
+        _get(ds, "PixelSpacing"),
+        _get(ds, "ImagerPixelSpacing"),
     ]
     for value in candidates:
         if value is None:
@@ -316,7 +354,7 @@ def _window(ds, groups: list) -> tuple[float, float] | None:
     center = _from_groups(groups, "FrameVOILUTSequence", "WindowCenter")
     width = _from_groups(groups, "FrameVOILUTSequence", "WindowWidth")
     if center is None or width is None:
-        center, width = ds.get("WindowCenter"), ds.get("WindowWidth")
+        center, width = _get(ds, "WindowCenter"), _get(ds, "WindowWidth")
     center, width = finite_number(center), finite_number(width)
     if center is not None and width is not None and width > 0:
         return (center, width)
@@ -340,19 +378,19 @@ def _trigger_time_ms(ds, groups: list, index: int) -> float | None:
     delay = _from_groups(groups, "CardiacSynchronizationSequence", "NominalCardiacTriggerDelayTime")
     if delay is not None:
         return finite_number(delay)
-    n_frames = int(finite_number(ds.get("NumberOfFrames"), 1.0) or 1)
+    n_frames = _n_frames(ds)
     if n_frames > 1:
-        vector = ds.get("FrameTimeVector")
+        vector = _get(ds, "FrameTimeVector")
         if vector is not None and len(vector) == n_frames:
             return float(np.cumsum([finite_number(v, 0.0) for v in vector])[index])
-        frame_time = finite_number(ds.get("FrameTime"))
+        frame_time = finite_number(_get(ds, "FrameTime"))
         if frame_time is not None:
-            return finite_number(ds.get("TriggerTime"), 0.0) + index * frame_time
-    return finite_number(ds.get("TriggerTime"))
+            return finite_number(_get(ds, "TriggerTime"), 0.0) + index * frame_time
+    return finite_number(_get(ds, "TriggerTime"))
 
 
 def _frame_interval_ms(ds, times: list[float | None]) -> float | None:
-    frame_time = finite_number(ds.get("FrameTime"))
+    frame_time = finite_number(_get(ds, "FrameTime"))
     if frame_time is not None and frame_time > 0:
         return frame_time
     known = sorted(t for t in times if t is not None)
