@@ -20,6 +20,7 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("file.new", "File", "New project…", "Ctrl+N"),
     ActionSpec("file.open", "File", "Open project…", "Ctrl+O"),
     ActionSpec("file.import", "File", "Import images…", "Ctrl+I"),
+    ActionSpec("file.import_folder", "File", "Import a folder…", "Ctrl+Shift+I"),
     ActionSpec("file.export", "File", "Export CSV…", "Ctrl+Shift+S"),
     ActionSpec("file.quit", "File", "Quit", "Ctrl+Q"),
     ActionSpec("edit.undo", "Edit", "Undo", "Ctrl+Z"),

@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
             "file.new": lambda: self._ask_project("new"),
             "file.open": lambda: self._ask_project("open"),
             "file.import": self.import_files,
+            "file.import_folder": self.import_folder,
             "file.export": self.export_csv,
             "file.quit": self.close,
             "edit.undo": self.session.undo,
@@ -331,6 +332,11 @@ class MainWindow(QMainWindow):
         paths, _ = QFileDialog.getOpenFileNames(self, "Import images or DICOM files")
         if paths:
             self.run_import(paths)
+
+    def import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import every image in a folder")
+        if folder:
+            self.run_import([folder])
 
     def run_import(self, paths: list[str]):
         from app.dialogs.import_dialog import ImportDialog
