@@ -76,7 +76,7 @@ class Scanner:
     banding: np.ndarray | None  # multiplicative off-resonance bands
     noise_sigma: float  # relative to LV blood
     blur_px: float
-    truncation: float | None  # fraction of k-space kept (ringing) or None
+    truncation: tuple[float, float] | None  # k-space kept (rows, cols): ringing, or None
     ghost_amp: float
     ghost_copies: int
     scale: float  # LV blood value in stored units
@@ -100,7 +100,7 @@ def draw_scanner(rng: np.random.Generator, grid: Grid, heart_px: np.ndarray) -> 
         banding=banding,
         noise_sigma=float(rng.uniform(0.012, 0.07)),
         blur_px=float(rng.uniform(0.3, 0.9)),
-        truncation=float(rng.uniform(0.55, 0.9)) if rng.random() < 0.5 else None,
+        truncation=_truncation(rng, grid.phase_axis) if rng.random() < 0.6 else None,
         ghost_amp=float(rng.uniform(0.02, 0.12)) if rng.random() < 0.6 else 0.0,
         ghost_copies=int(rng.integers(1, 4)),
         scale=float(rng.uniform(200.0, 3000.0)),
@@ -147,11 +147,18 @@ def acquire(
     return np.clip(np.rint(magnitude * scanner.scale), 0, 65535).astype(np.uint16)
 
 
-def _truncate_kspace(img: np.ndarray, keep: float) -> np.ndarray:
+def _truncation(rng: np.random.Generator, phase_axis: int) -> tuple[float, float]:
+    """Fractions of k-space acquired: fewer phase-encode lines than readout samples."""
+    keep = [rng.uniform(0.75, 1.0), rng.uniform(0.75, 1.0)]
+    keep[phase_axis] = rng.uniform(0.5, 0.85)
+    return keep[0], keep[1]
+
+
+def _truncate_kspace(img: np.ndarray, keep: tuple[float, float]) -> np.ndarray:
     """Acquired resolution below the matrix: Gibbs ringing and partial volume at edges."""
     k = np.fft.fftshift(np.fft.fft2(img))
     rows, cols = img.shape
-    hr, hc = int(rows * keep / 2), int(cols * keep / 2)
+    hr, hc = int(rows * keep[0] / 2), int(cols * keep[1] / 2)
     mask = np.zeros_like(k, dtype=bool)
     mask[rows // 2 - hr : rows // 2 + hr + 1, cols // 2 - hc : cols // 2 + hc + 1] = True
     return np.abs(np.fft.ifft2(np.fft.ifftshift(np.where(mask, k, 0)))).astype(np.float32)

@@ -83,11 +83,13 @@ def atrium(
     h = 0.5 * float(np.linalg.norm(ab))
     e_ab = ab / (2.0 * h)
     back = np.array([-1.0, 0.0])
-    phi = np.linspace(0.0, np.pi, 40)[1:-1]
-    bulge = np.where(np.cos(phi) * side < 0, half, 1.0 + 0.25 * (half - 1.0))
-    hw = h * (1.0 + (bulge - 1.0) * np.sin(phi) ** 0.6)
-    depth = length * np.sin(phi) ** 0.8 * (1.0 + wobble(rng, phi / np.pi, 0.06, (2, 5)))
-    pts = mid + np.outer(-np.cos(phi) * hw, e_ab) + np.outer(depth, back)
+    phi = np.linspace(0.0, np.pi, 48)[1:-1]
+    c, s = np.cos(phi), np.sin(phi)
+    power = 2.0 / rng.uniform(2.2, 3.4)  # a superellipse: a round bulb, not a cone
+    bulge = np.where(c * side < 0, half, 1.0 + 0.4 * (half - 1.0))
+    hw = h * (1.0 + (bulge - 1.0) * s**0.35)  # widens right behind the annulus
+    depth = length * s**power * (1.0 + wobble(rng, phi / np.pi, 0.06, (2, 5)))
+    pts = mid + np.outer(-np.sign(c) * np.abs(c) ** power * hw, e_ab) + np.outer(depth, back)
     return np.vstack([a, pts, b])
 
 

@@ -162,10 +162,10 @@ def _shape_params(rng: np.random.Generator, si: float, dilated: bool) -> dict:
         "t_max": rng.uniform(0.18, 0.42) + 0.1 * spherical,
         "a0": rng.uniform(0.55, 0.78) + 0.12 * spherical,
         "base_bulge": rng.uniform(0.6, 1.4),
-        "apex_power": rng.uniform(1.4, 2.2),
+        "apex_power": rng.uniform(1.6, 2.6),
         # 0.5 would be an elliptical tip; above it the tip narrows to a point, which keeps the
         # apex (the cavity point farthest from the hinge midpoint) well defined
-        "apex_sharp": rng.uniform(0.62, 0.85),
+        "apex_sharp": rng.uniform(0.55, 0.75),
         "exp_lat": rng.uniform(0.85, 1.15),
         "exp_sep": rng.uniform(0.9, 1.35),  # the septum is usually straighter than the free wall
         "gain_lat": rng.uniform(1.0, 1.15),
@@ -200,8 +200,8 @@ def _chamber_params(rng: np.random.Generator, view: str) -> dict:
         "rv_width": rng.uniform(18.0, 38.0),
         "rv_wall": rng.uniform(2.5, 4.5),
         "tv_offset": rng.uniform(4.0, 11.0),
-        "la_len": rng.uniform(34.0, 55.0),
-        "la_half": rng.uniform(1.2, 1.8),
+        "la_len": rng.uniform(30.0, 50.0),
+        "la_half": rng.uniform(1.3, 1.9),
         "ra_len": rng.uniform(35.0, 55.0),
         "ra_half": rng.uniform(17.0, 27.0),
         "atrial_gap": rng.uniform(3.0, 6.0),
