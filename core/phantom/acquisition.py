@@ -27,10 +27,14 @@ class Grid:
 
 
 def draw_grid(
-    rng: np.random.Generator, heart_centre: np.ndarray, shape: tuple[int, int] | None
+    rng: np.random.Generator,
+    heart_centre: np.ndarray,
+    shape: tuple[int, int] | None,
+    body_mm: float = 360.0,
 ) -> Grid:
-    """Random FOV 280-440 mm, pixels ~1.3-1.95 mm (sometimes anisotropic), random pose."""
-    fov_mm = rng.uniform(280.0, 440.0)
+    """FOV 280-440 mm sized to the chest (body_mm across, with some of it cut off or some air
+    to spare), pixels ~1.3-1.95 mm (sometimes anisotropic), random pose."""
+    fov_mm = float(np.clip(body_mm * rng.uniform(0.8, 1.15), 280.0, 440.0))
     if shape is None:
         col_mm = rng.uniform(1.3, 1.95)
         cols = int(np.clip(round(fov_mm / col_mm), 156, 256))

@@ -71,9 +71,11 @@ class _Series:
         heart = HeartModel.draw(rng, view, si)
         ed = heart.state(0.0)
         centre = heart.origin + 0.3 * heart.length_mm * heart.axis
-        grid = draw_grid(rng, centre, shape)
+        body = build_body(rng, ed.outline)
+        skin = body[0][1]  # the body outline: the field of view is set to take in the chest
+        grid = draw_grid(rng, centre, shape, float(np.ptp(skin, axis=0).max()))
         empty = np.zeros(grid.shape, dtype=np.uint8)
-        body_labels = paint_labels(build_body(rng, ed.outline), grid.body_to_px, empty)
+        body_labels = paint_labels(body, grid.body_to_px, empty)
         tissues = Tissues.draw(rng, grid.shape)
         scanner = draw_scanner(rng, grid, grid.body_to_px(centre[None])[0])
         return cls(int(seed), view, heart, grid, tissues, scanner, body_labels)

@@ -77,8 +77,9 @@ def test_blood_is_not_flat(frames):
 
 def test_lv_cavity_is_a_small_part_of_the_chest(frames):
     fractions = [f.masks["lv"].mean() for f in frames]
-    assert 0.015 <= np.median(fractions) <= 0.04
-    assert min(fractions) >= 0.01 and max(fractions) <= 0.08
+    normal = [f.masks["lv"].mean() for f in frames if f.si < 0.65]
+    assert 0.015 <= np.median(normal) <= 0.04  # DESIGN.md: about 2-3 % of the frame
+    assert min(fractions) >= 0.01 and max(fractions) <= 0.09  # dilated hearts take more
     lengths = [f.length_mm for f in frames]
     assert 80.0 <= np.median(lengths) <= 95.0
     assert all(65.0 <= v <= 125.0 for v in lengths)
