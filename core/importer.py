@@ -161,6 +161,9 @@ def _plan(files: list[tuple[str, str]], secret, report: ImportReport) -> list[_U
         except ImageReadError as exc:
             _fail(report, path, str(exc))
             continue
+        except Exception as exc:  # a parser bug must cost one file, not the whole import
+            _fail(report, path, f"unexpected error while reading ({type(exc).__name__})")
+            continue
         if header.series_key is None:
             units.append(_Unit(path, kind))
         else:

@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+from pydicom.errors import BytesLengthException, InvalidDicomError
 
 from core.geometry import GeometryError, Spacing
 from core.imaging.deid import content_key, pseudonym
@@ -40,6 +41,8 @@ PARSE_ERRORS = (
     UnicodeError,
     RecursionError,
     MemoryError,
+    InvalidDicomError,
+    BytesLengthException,
 )
 
 _JPEG = "pylibjpeg with pylibjpeg-libjpeg (or python-gdcm)"
@@ -205,6 +208,13 @@ def decode_dicom(path: str, secret: str | bytes, limits: Limits | None = None) -
         raise
     except PARSE_ERRORS as exc:
         raise ImageReadError(f"undecodable DICOM image (corrupt: {_kind(exc)})") from None
+    except BaseException as exc:
+        # Decoders written in Rust (pylibjpeg-rle) raise PanicException, a BaseException.
+        if _kind(exc) != "PanicException":
+            raise
+        raise ImageReadError(
+            "undecodable DICOM image (the decoder failed on corrupt data)"
+        ) from None
 
 
 def _decode(ds, data: bytes, secret, limits: Limits) -> DecodedFile:

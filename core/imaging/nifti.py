@@ -73,8 +73,17 @@ def _as_frame(plane: np.ndarray) -> np.ndarray:
     return frame
 
 
+def _nibabel_errors() -> tuple[type[BaseException], ...]:
+    from nibabel.filebasedimages import ImageFileError
+    from nibabel.spatialimages import HeaderDataError, ImageDataError
+    from nibabel.wrapstruct import WrapStructError
+
+    return (*_ERRORS, ImageFileError, HeaderDataError, ImageDataError, WrapStructError)
+
+
 def _read(data: bytes, limits: Limits) -> tuple[np.ndarray, Spacing | None, float | None]:
     """(i, j, t) array, spacing, frame interval in ms; ImageReadError for anything else."""
+    errors = _nibabel_errors()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -90,7 +99,7 @@ def _read(data: bytes, limits: Limits) -> tuple[np.ndarray, Spacing | None, floa
             return volume, _spacing(header), _interval_ms(header)
     except ImageReadError:
         raise
-    except _ERRORS as exc:
+    except errors as exc:
         raise ImageReadError(
             f"not a readable NIfTI file (truncated or corrupt: {type(exc).__name__})"
         ) from None
