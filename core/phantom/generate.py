@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 from core.geometry import Landmarks, Spacing
 from core.phantom import labels as lab
@@ -12,6 +13,7 @@ from core.phantom.acquisition import Grid, Scanner, acquire, draw_grid, draw_sca
 from core.phantom.body import build_body
 from core.phantom.heart import HeartModel
 from core.phantom.render import Tissues, mask_of, paint_labels
+from core.phantom.shapes import Affine
 from core.phantom.truth import cavity_landmarks
 
 VIEWS = ("4CH", "2CH")
@@ -59,7 +61,8 @@ class _Series:
     tissues: Tissues
     scanner: Scanner
     body_labels: np.ndarray
-    extra: dict = field(default_factory=dict)
+    wrapped: np.ndarray | None  # clean intensity folded in from outside the phase FOV
+    air: np.ndarray | None  # background some scanners set to zero
 
     @classmethod
     def draw(cls, seed, view, si_target, shape) -> _Series:
@@ -78,7 +81,12 @@ class _Series:
         body_labels = paint_labels(body, grid.body_to_px, empty)
         tissues = Tissues.draw(rng, grid.shape)
         scanner = draw_scanner(rng, grid, grid.body_to_px(centre[None])[0])
-        return cls(int(seed), view, heart, grid, tissues, scanner, body_labels)
+        # without phase oversampling, whatever lies beyond the phase FOV folds back in
+        wrapped = _wrap_around(body, grid, tissues) if rng.random() < 0.5 else None
+        air = None
+        if rng.random() < 0.15:  # some scanners zero the background outside the body
+            air = ndimage.binary_erosion(body_labels == lab.AIR, iterations=3)
+        return cls(int(seed), view, heart, grid, tissues, scanner, body_labels, wrapped, air)
 
     def frame(self, rng, c: float, mitral_open: float, index: int) -> PhantomFrame:
         state = self.heart.state(c, mitral_open)
@@ -89,7 +97,11 @@ class _Series:
         labels[lv] = lab.LV_BLOOD
         labels = paint_labels(state.over, to_px, labels)
         clean = self.tissues.intensities(labels)
+        if self.wrapped is not None:
+            clean += self.wrapped
         pixels = acquire(rng, clean, MOVING[labels], self.scanner, self.grid)
+        if self.air is not None:
+            pixels[self.air & (self.wrapped is None or self.wrapped == 0)] = 0
         masks = {
             "lv": lv,
             "myo": labels == lab.LV_MYO,
@@ -111,6 +123,26 @@ class _Series:
             frame_index=index,
             contraction=float(c),
         )
+
+
+def _wrap_around(body: list, grid: Grid, tissues: Tissues) -> np.ndarray | None:
+    """Clean intensity of the body parts beyond the phase-encode FOV, folded onto the image."""
+    axis = grid.phase_axis
+    n = grid.shape[axis]
+    pad = n // 2
+    shift = np.array([pad, 0.0]) if axis == 1 else np.array([0.0, pad])  # (x, y) pixels
+    to_ext = Affine(grid.body_to_px.matrix, grid.body_to_px.offset + shift)
+    ext_shape = list(grid.shape)
+    ext_shape[axis] += 2 * pad
+    ext = paint_labels(body, to_ext, np.zeros(ext_shape, dtype=np.uint8))
+    ext = np.moveaxis(ext, axis, 0)
+    folded = np.zeros_like(np.moveaxis(np.zeros(grid.shape, np.uint8), axis, 0))
+    folded[n - pad :] = ext[:pad]  # beyond one edge shows up at the other
+    folded[: ext.shape[0] - pad - n] = ext[pad + n :]
+    folded = np.moveaxis(folded, 0, axis)
+    if not folded.any():
+        return None
+    return tissues.intensities(np.ascontiguousarray(folded))
 
 
 def generate_frame(

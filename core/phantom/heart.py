@@ -148,10 +148,12 @@ def _approx_si(local: np.ndarray) -> float:
     u = (apex - m) / d.max()
     n = np.array([-u[1], u[0]])
     along, across = (local - m) @ u, (local - m) @ n
-    bins = np.linspace(along.min(), along.max(), 60)
-    idx = np.digitize(along, bins)
-    widths = [np.ptp(across[idx == i]) for i in np.unique(idx) if np.sum(idx == i) > 1]
-    return float(max(widths)) / float(d.max())
+    idx = np.digitize(along, np.linspace(along.min(), along.max(), 60))
+    hi = np.full(62, -np.inf)
+    lo = np.full(62, np.inf)
+    np.maximum.at(hi, idx, across)
+    np.minimum.at(lo, idx, across)
+    return float(np.max(hi - lo)) / float(d.max())
 
 
 def _shape_params(rng: np.random.Generator, si: float, dilated: bool) -> dict:
