@@ -62,5 +62,6 @@ def contact_sheet(columns: int = 4) -> Image.Image:
 if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "resources/phantoms.png")
     out.parent.mkdir(parents=True, exist_ok=True)
-    contact_sheet().save(out, optimize=True)
+    # a 256-colour palette keeps the committed picture small; greys and overlays survive it
+    contact_sheet().quantize(256, dither=Image.Dither.NONE).save(out, optimize=True)
     print(f"wrote {out}")
