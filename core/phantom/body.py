@@ -43,11 +43,15 @@ def build_body(rng: np.random.Generator, heart_outline: np.ndarray) -> list[tupl
         r_in = r_out - fat - muscle
         centre[1] = top + r_in[front]
     thorax = _polar(centre, r_in)
-    paint = [
-        (lab.SUBCUT_FAT, _polar(centre, r_out)),
-        (lab.MUSCLE, _polar(centre, r_out - fat)),
-        (lab.LUNG, thorax),
-    ]
+    paint = [(lab.SUBCUT_FAT, _polar(centre, r_out)), (lab.MUSCLE, _polar(centre, r_out - fat))]
+    if rng.random() < 0.6:  # a fat plane between the muscle layers of the chest wall
+        depth = fat + muscle * rng.uniform(0.3, 0.6)
+        plane = np.clip(rng.uniform(0.8, 3.0) * (1.0 + wobble(rng, t, 0.8, (2, 6))), 0.0, None)
+        paint += [
+            (lab.SUBCUT_FAT, _polar(centre, r_out - depth)),
+            (lab.MUSCLE, _polar(centre, r_out - depth - plane)),
+        ]
+    paint.append((lab.LUNG, thorax))
     paint += _arms(rng, centre, r_out)
     paint += _lung_vessels(rng, centre, r_in)
     paint += _ribs(rng, centre, r_in)

@@ -32,7 +32,7 @@ def test_grid_is_a_realistic_chest_field_of_view(frames):
         assert f.pixels.dtype == np.uint16
         assert 156 <= rows <= 256 and 156 <= cols <= 256
         fov_mm = max(rows * f.spacing.row_mm, cols * f.spacing.col_mm)
-        assert 280.0 <= fov_mm <= 440.0
+        assert 279.9 <= fov_mm <= 440.1  # spacing is rounded to 6 decimals, as DICOM holds it
         assert 1.1 <= f.spacing.col_mm <= 2.0
         shapes.add((rows, cols))
     assert any(r != c for r, c in shapes), "matrices are often not square"
@@ -105,3 +105,15 @@ def test_views_and_their_chambers():
 
 def _core(mask, iterations=1):
     return ndimage.binary_erosion(mask, iterations=iterations)
+
+
+def test_contact_sheet_tile_shows_frame_and_landmarks():
+    from core.phantom.sheet import TILE, frame_tile
+
+    frame = generate_frame(2)
+    plain = np.asarray(frame_tile(frame, label=" "))
+    marked = np.asarray(frame_tile(frame, landmarks=True, label=" "))
+    assert plain.shape == marked.shape == (TILE, TILE, 3)
+    assert plain.max() == 255 and (plain[..., 0] == plain[..., 2]).all()  # grey
+    changed = np.any(plain != marked, axis=2)
+    assert 30 < changed.sum() < 2000  # three thin lines: axis, annulus, width
