@@ -218,6 +218,8 @@ def _import_unit(project, unit: _Unit, secret, limits, fallback, source, report)
         return
     try:
         ids = _write(project, unit, decoded, fallback, source)
+    except _OnlyDuplicates as known:
+        ids = known.ids
     except StoreError as exc:
         _fail(report, unit.path, f"could not be stored ({exc})")
         return
@@ -227,6 +229,14 @@ def _import_unit(project, unit: _Unit, secret, limits, fallback, source, report)
     report.images_by_path[unit.path] = [image_id for image_id, _ in ids]
     for image_id, created in ids:
         (report.imported if created else report.duplicates).append(image_id)
+
+
+class _OnlyDuplicates(Exception):
+    """Every frame was already stored: roll back, so no empty series stays behind."""
+
+    def __init__(self, ids: list[tuple[int, bool]]) -> None:
+        super().__init__("all frames already present")
+        self.ids = ids
 
 
 def _write(project, unit: _Unit, decoded: DecodedFile, fallback, source) -> list[tuple[int, bool]]:
@@ -259,6 +269,8 @@ def _write(project, unit: _Unit, decoded: DecodedFile, fallback, source) -> list
                     frame_time_ms=frame_time,
                 )
             )
+        if not any(created for _, created in ids):
+            raise _OnlyDuplicates(ids)
         return ids
 
 

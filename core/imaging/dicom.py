@@ -232,6 +232,8 @@ def _decode(ds, data: bytes, secret, limits: Limits) -> DecodedFile:
     uid = str(_get(ds, "SeriesInstanceUID", "")).strip()
     patient = str(_get(ds, "PatientID", "")).strip()
     frames = [_frame(ds, stack[i], i) for i in range(stack.shape[0])]
+    if str(_get(ds, "PhotometricInterpretation", "")).strip() == "MONOCHROME1":
+        frames = _inverted(frames)
     times = [f.frame_time_ms for f in frames]
     ed = int(np.argmin(times)) if len(frames) > 1 and None not in times else None
     return DecodedFile(
@@ -341,6 +343,19 @@ def _frame(ds, stored: np.ndarray, index: int) -> DecodedFrame:
         window=_window(ds, groups),
         frame_time_ms=_trigger_time_ms(ds, groups, index),
     )
+
+
+def _inverted(frames: list[DecodedFrame]) -> list[DecodedFrame]:
+    """MONOCHROME1 (low values shown bright) as MONOCHROME2, one mapping for the whole file."""
+    lo = min(float(f.pixels.min()) for f in frames)
+    hi = max(float(f.pixels.max()) for f in frames)
+    out = []
+    for f in frames:
+        flipped = (hi + lo) - f.pixels.astype(np.float64)
+        pixels = flipped.astype(f.pixels.dtype)  # stays within [lo, hi]: no overflow
+        window = None if f.window is None else ((hi + lo) - f.window[0], f.window[1])
+        out.append(DecodedFrame(pixels, f.spacing, window, f.frame_time_ms))
+    return out
 
 
 def _spacing(ds, groups: list) -> Spacing | None:

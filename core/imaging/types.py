@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -63,4 +63,3 @@ class DecodedFile:
     subject_key: str | None = None
     ed_index: int | None = None  # the frame the data marks as ED, if any
     frame_interval_ms: float | None = None
-    extra: dict = field(default_factory=dict)

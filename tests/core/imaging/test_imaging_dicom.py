@@ -188,3 +188,20 @@ def test_header_for_grouping(tmp_path):
     assert header.series_key == pseudonym(SECRET, "series", uid)
     assert (header.instance_number, header.trigger_time_ms, header.n_frames) == (7, 42.5, 1)
     assert pseudonym("other-secret", "series", uid) != header.series_key
+
+
+def test_monochrome1_is_shown_like_monochrome2(tmp_path):
+    pixels = frame(6)
+    path = mr_file(
+        tmp_path / "m1.dcm",
+        pixels,
+        series_uid=generate_uid(),
+        PhotometricInterpretation="MONOCHROME1",
+        WindowCenter=1000,
+        WindowWidth=400,
+    )
+    decoded = decode_path(str(path), SECRET).frames[0]
+    lo, hi = int(pixels.min()), int(pixels.max())
+    np.testing.assert_array_equal(decoded.pixels, hi + lo - pixels.astype(int))
+    assert decoded.pixels.dtype == pixels.dtype
+    assert decoded.window == (hi + lo - 1000.0, 400.0)

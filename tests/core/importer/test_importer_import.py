@@ -99,6 +99,7 @@ def test_same_pixels_twice_are_one_image(project, tmp_path):
     assert len(first.imported) == 1
     assert second.imported == [] and second.duplicates == first.imported * 2
     assert project.count_images() == 1
+    assert project.info()["series"] == 1  # b.png's series would be empty: not kept
 
 
 def test_failures_are_reported_and_the_import_goes_on(project, tmp_path):
