@@ -21,6 +21,7 @@ from core.imaging import (
     classify,
     decode_path,
     dicomdir_files,
+    pseudonym,
     read_header,
 )
 from core.store import StoreError
@@ -169,8 +170,22 @@ def _plan(files: list[tuple[str, str]], secret, report: ImportReport) -> list[_U
         else:
             groups.setdefault(header.series_key, []).append(header)
     for key, headers in groups.items():
-        units.extend(_series_units(key, headers))
+        for slice_key, members in _by_slice(key, headers, secret):
+            units.extend(_series_units(slice_key, members))
     return units
+
+
+def _by_slice(key: str, headers: list, secret) -> list[tuple[str, list]]:
+    """A series holding several slice positions (a stack of cines) as one cine per slice."""
+    slices: dict[str | None, list] = {}
+    for header in headers:
+        slices.setdefault(header.slice_position, []).append(header)
+    if len(slices) == 1:
+        return [(key, headers)]
+    return [
+        (pseudonym(secret, "series-slice", f"{key}|{position}"), members)
+        for position, members in slices.items()
+    ]
 
 
 def _series_units(key: str, headers: list) -> list[_Unit]:

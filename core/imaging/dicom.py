@@ -73,6 +73,7 @@ class DicomHeader:
     instance_number: int | None
     trigger_time_ms: float | None
     n_frames: int
+    slice_position: str | None = None  # ImagePositionPatient to 0.1 mm; kept in memory only
 
 
 def _drop(record: logging.LogRecord) -> bool:
@@ -151,9 +152,20 @@ def read_header(path: str, secret: str | bytes) -> DicomHeader:
                 instance_number=None if number is None else int(number),
                 trigger_time_ms=finite_number(_get(ds, "TriggerTime")),
                 n_frames=_n_frames(ds),
+                slice_position=_slice_position(ds),
             )
     except PARSE_ERRORS as exc:
         raise ImageReadError(f"unreadable DICOM header (corrupt: {_kind(exc)})") from None
+
+
+def _slice_position(ds) -> str | None:
+    """Where the slice lies, to tell the slices of a multi-slice series apart."""
+    position = _get(ds, "ImagePositionPatient")
+    try:
+        values = [round(float(v), 1) for v in position]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return ",".join(f"{v:.1f}" for v in values) if len(values) == 3 else None
 
 
 def dicomdir_files(path: str) -> list[str]:

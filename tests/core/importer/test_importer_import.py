@@ -13,7 +13,13 @@ from pydicom.uid import generate_uid
 from core.geometry import Spacing
 from core.importer import import_paths
 from core.store import ImageFilter, Project, Repository
-from tests.core.imaging.imaging_samples import frame, mr_file, nifti_file, png_file
+from tests.core.imaging.imaging_samples import (
+    enhanced_mr_file,
+    frame,
+    mr_file,
+    nifti_file,
+    png_file,
+)
 
 
 @pytest.fixture
@@ -79,6 +85,41 @@ def test_cine_without_times_follows_instance_numbers(project, tmp_path):
     for im, pixels in zip(images, expected, strict=True):
         np.testing.assert_array_equal(project.pixels(im.id), pixels)
     assert images[0].is_ed and not any(im.is_ed for im in images[1:])
+
+
+def test_a_series_of_several_slices_becomes_one_cine_per_slice(project, tmp_path):
+    uid = generate_uid()
+    for k in range(6):
+        position = [0.0, 0.0, 10.0 * (k % 2)]
+        mr_file(
+            tmp_path / f"s{k}.dcm",
+            frame(50 + k),
+            series_uid=uid,
+            instance=k + 1,
+            trigger_ms=40.0 * (k // 2),
+            ImagePositionPatient=position,
+        )
+    report = import_paths(project, [tmp_path])
+    assert report.failures == [] and len(report.imported) == 6
+    images = project.list_images(order_by="series")
+    assert len({im.series_id for im in images}) == 2
+    for series_id in {im.series_id for im in images}:
+        cine = [im for im in images if im.series_id == series_id]
+        assert [im.frame_time_ms for im in cine] == [0.0, 40.0, 80.0]
+        assert [im.frame_index for im in cine] == [0, 1, 2]
+        assert [im.is_ed for im in cine] == [True, False, False]
+
+
+def test_enhanced_cine_ed_from_trigger_times(project, tmp_path):
+    stack = np.stack([frame(60 + k) for k in range(4)])
+    path = enhanced_mr_file(
+        tmp_path / "e.dcm", stack, series_uid=generate_uid(), triggers_ms=[120.0, 5.0, 60.0, 200.0]
+    )
+    report = import_paths(project, [path])
+    cine = [project.image(i) for i in report.images_by_path[str(path)]]
+    assert [im.is_ed for im in cine] == [False, True, False, False]
+    assert [im.frame_time_ms for im in cine] == [120.0, 5.0, 60.0, 200.0]
+    assert cine[0].window == (500.0, 1200.0)
 
 
 def test_dicomdir_records_are_followed_once(project):
