@@ -66,6 +66,10 @@ def test_enhanced_mr_multiframe_compressed_equals_uncompressed(name):
         ("JPEG2000.dcm", (1024, 256)),  # JPEG 2000
         ("SC_rgb_jpeg_dcmtk.dcm", (100, 100)),  # JPEG baseline, colour
         ("image_dfl.dcm", (512, 512)),  # deflated explicit VR
+        ("JPGExtended.dcm", (1024, 256)),  # JPEG extended, 12-bit
+        ("JPEGLSNearLossless_16.dcm", (50, 10)),  # JPEG-LS near-lossless
+        ("SC_rgb_rle_2frame.dcm", (100, 100)),  # RLE, colour, two frames
+        ("RG3_J2KI.dcm", (1760, 1760)),  # JPEG 2000 lossy, pydicom-data
     ],
 )
 def test_other_transfer_syntaxes(name, shape):
