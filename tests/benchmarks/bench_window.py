@@ -173,15 +173,16 @@ def bench_memory(tmp: Path, n: int) -> dict:
         for s in range(n // 20):
             series = repo.add_series(f"m{s:04d}")
             for f in range(20):
-                pixels = base[f] + np.uint16(s % 97)  # distinct content: no deduplication
+                pixels = base[f] + np.uint16(s)  # distinct content: no deduplication
                 repo.add_image(series, pixels, frame_index=f, spacing=Spacing(1.4, 1.4))
     build_s = time.perf_counter() - t0
     window = open_window(path)
     before = rss_mb()
+    visited = {window.session.image.id}
     for _ in range(n - 1):
         window.browser.step(1)
         QCoreApplication.processEvents()
-    visited = window.session.image.id
+        visited.add(window.session.image.id)
     after = rss_mb()
     cache_mb = window.frames.cache.nbytes / 2**20
     window.close()
