@@ -140,10 +140,8 @@ def _switch_project(old, action: str, path: str, settings) -> None:
 
 
 def _identity(settings, annotator: str | None, role: str | None) -> tuple[str, str] | None:
-    if annotator:
-        chosen = (annotator, role or "annotator")
-        settings.set_annotator(*chosen)
-        return chosen
+    if annotator:  # this session only: the remembered identity stays the dialog's choice
+        return (annotator, role or "annotator")
     remembered = settings.annotator()
     if remembered is not None:
         return remembered

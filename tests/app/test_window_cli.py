@@ -11,6 +11,7 @@ from app.cli import cmd_gui
 from app.cli.main import main
 from app.main_window import MainWindow
 from app.settings import AppSettings
+from core.store import Project
 
 
 @pytest.fixture
@@ -30,7 +31,9 @@ def test_gui_screenshot_renders_the_loaded_project_at_1440x900(qtbot, tmp_path, 
     assert len({image.pixel(x, 450) for x in range(0, 1440, 7)}) > 20  # not a blank window
     settings = AppSettings()
     assert settings.last_project() == str(path.resolve())
-    assert settings.annotator() == ("sam", "annotator")
+    assert settings.annotator() is None  # --annotator is for this run only
+    with Project.open(path) as project:
+        assert ("sam", "annotator") in [(n, r) for _, n, r in project.annotators()]
     QApplication.processEvents()
 
 
