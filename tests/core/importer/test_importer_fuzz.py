@@ -128,6 +128,7 @@ SETTINGS = settings(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # a decoder stuck in C code never returns to the deadline check
 @pytest.mark.parametrize("name", ["mr.dcm", "rle.dcm", "emr.dcm"])
 @SETTINGS
 @given(data=st.data())
@@ -136,6 +137,7 @@ def test_mutated_dicom(workspace, name, data):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # a decoder stuck in C code never returns to the deadline check
 @pytest.mark.parametrize("name", ["f.png", "f16.png"])
 @SETTINGS
 @given(data=st.data())
@@ -144,6 +146,7 @@ def test_mutated_png(workspace, name, data):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # a decoder stuck in C code never returns to the deadline check
 @pytest.mark.parametrize("name", ["c.nii", "c.nii.gz"])
 @SETTINGS
 @given(data=st.data())
