@@ -111,7 +111,7 @@ class ImageTableModel(QAbstractTableModel):
         if column == 1:
             return str(info.frame_index)
         if column == 2:
-            return info.view
+            return info.view if info.view != "unknown" else "—"
         if column == 3:
             return "ED" if info.is_ed else "ES" if info.is_es else ""
         if column == 4:
@@ -318,7 +318,7 @@ class BrowserPanel(QWidget):
         header = t.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((98, 50, 40, 46, 62, 70, 52, 62, 34)):
+        for column, width in enumerate((98, 50, 40, 46, 62, 68, 52, 64, 34)):
             t.setColumnWidth(column, width)
         t.selectionModel().currentRowChanged.connect(self._row_changed)
 
