@@ -144,3 +144,18 @@ def test_labels_keep_palette_indices_and_nifti_orientation(tmp_path):
         np.testing.assert_array_equal(read_labels(str(tmp_path / name))[0], labels)
     nifti_file(tmp_path / "m.nii.gz", labels.T.astype(np.int16), zooms=(1, 1))
     np.testing.assert_array_equal(read_labels(str(tmp_path / "m.nii.gz"))[0], labels)
+
+
+def test_png_bomb_header_refused_without_decoding(tmp_path):
+    """A tiny PNG whose header claims 60000 x 60000 pixels (a decompression bomb)."""
+    import struct
+    import zlib
+
+    data = bytearray(png_file(tmp_path / "small.png", np.zeros((4, 4), np.uint8)).read_bytes())
+    ihdr = 8  # chunk length (4), type (4), then width and height
+    data[ihdr + 8 : ihdr + 16] = struct.pack(">II", 60000, 60000)
+    crc = zlib.crc32(bytes(data[ihdr + 4 : ihdr + 8 + 13]))
+    data[ihdr + 8 + 13 : ihdr + 8 + 17] = struct.pack(">I", crc)
+    (tmp_path / "bomb.png").write_bytes(bytes(data))
+    with pytest.raises(ImageReadError, match="over the size limit"):
+        decode_path(str(tmp_path / "bomb.png"), SECRET)
