@@ -103,8 +103,8 @@ def draw_scanner(rng: np.random.Generator, grid: Grid, heart_px: np.ndarray) -> 
         bias=bias.astype(np.float32),
         banding=banding,
         noise_sigma=float(rng.uniform(0.012, 0.07)),
-        blur_px=float(rng.uniform(0.3, 0.9)),
-        truncation=_truncation(rng, grid.phase_axis) if rng.random() < 0.6 else None,
+        blur_px=float(rng.uniform(0.0, 0.8)),
+        truncation=_truncation(rng, grid.phase_axis),  # MR images are always band-limited
         ghost_amp=float(rng.uniform(0.02, 0.12)) if rng.random() < 0.6 else 0.0,
         ghost_copies=int(rng.integers(1, 4)),
         scale=float(rng.uniform(200.0, 3000.0)),
@@ -143,7 +143,8 @@ def acquire(
             )
     if scanner.truncation is not None:
         img = _truncate_kspace(img, scanner.truncation)
-    img = ndimage.gaussian_filter(img, scanner.blur_px, mode="nearest")
+    if scanner.blur_px > 0.2:
+        img = ndimage.gaussian_filter(img, scanner.blur_px, mode="nearest")
     sigma = scanner.noise_sigma
     real = img + sigma * rng.standard_normal(img.shape, dtype=np.float32)
     imag = sigma * rng.standard_normal(img.shape, dtype=np.float32)
@@ -153,13 +154,23 @@ def acquire(
 
 def _truncation(rng: np.random.Generator, phase_axis: int) -> tuple[float, float]:
     """Fractions of k-space acquired: fewer phase-encode lines than readout samples."""
-    keep = [rng.uniform(0.75, 1.0), rng.uniform(0.75, 1.0)]
-    keep[phase_axis] = rng.uniform(0.5, 0.85)
+    keep = [rng.uniform(0.7, 1.0), rng.uniform(0.7, 1.0)]
+    keep[phase_axis] = rng.uniform(0.5, 0.9)
     return keep[0], keep[1]
 
 
 def _truncate_kspace(img: np.ndarray, keep: tuple[float, float]) -> np.ndarray:
-    """Acquired resolution below the matrix: Gibbs ringing and partial volume at edges."""
+    """Acquired resolution below the matrix: Gibbs ringing and partial volume at edges.
+
+    The image is mirrored at its borders first: a body cut by the field of view would otherwise
+    ring along the image edges (readout oversampling spares real images that).
+    """
+    pad = 12
+    out = _band_limit(np.pad(img, pad, mode="reflect"), keep)
+    return out[pad:-pad, pad:-pad]
+
+
+def _band_limit(img: np.ndarray, keep: tuple[float, float]) -> np.ndarray:
     k = np.fft.fftshift(np.fft.fft2(img))
     rows, cols = img.shape
     hr, hc = int(rows * keep[0] / 2), int(cols * keep[1] / 2)

@@ -56,6 +56,7 @@ def build_body(rng: np.random.Generator, heart_outline: np.ndarray) -> list[tupl
     paint += _lung_vessels(rng, centre, r_in)
     paint += _ribs(rng, centre, r_in)
     paint += _abdomen(rng, centre, radii, thorax)
+    paint += _clutter(rng, centre, r_out, fat)
     paint += _spine_and_mediastinum(rng, centre, r_in)
     return paint
 
@@ -149,6 +150,40 @@ def _abdomen(rng, centre, radii, thorax: np.ndarray) -> list:
             gas = _clip(blob(rng, tuple(organ.min(axis=0) + 15.0), (15.0, 9.0)), inside)
             if gas is not None:
                 out.append((lab.GAS, gas))
+    return out
+
+
+CLUTTER_LABELS = (lab.VESSEL, lab.SOFT, lab.SUBCUT_FAT, lab.MUSCLE, lab.GAS, lab.BONE)
+CLUTTER_WEIGHTS = (0.35, 0.25, 0.15, 0.15, 0.05, 0.05)
+
+
+def _clutter(rng, centre: np.ndarray, r_out: np.ndarray, fat: np.ndarray) -> list:
+    """Small structures everywhere (vessels, septa, nodes, bowel gas): no region stays flat.
+
+    Real chests are full of detail at every scale (see the abdomen MR in the module docstring
+    of core.phantom); large flat regions would be a phantom's signature a model can learn.
+    """
+    out = []
+    for _ in range(int(rng.integers(30, 90))):
+        k = int(rng.integers(0, N_ANGLES))
+        direction = np.array([np.cos(THETA[k]), np.sin(THETA[k])])
+        at = centre + rng.uniform(0.1, 0.97) * r_out[k] * direction
+        label = int(rng.choice(CLUTTER_LABELS, p=CLUTTER_WEIGHTS))
+        if rng.random() < 0.5:
+            size = rng.uniform(1.2, 6.0)
+            radii = (size, size * rng.uniform(0.5, 1.0))
+            shape = blob(rng, tuple(at), radii, angle_rad=rng.uniform(0, np.pi), n=14)
+        else:
+            end = at + rng.normal(0.0, 10.0, 2)
+            shape = strand(at, end, rng.uniform(0.8, 3.0), rng.normal(0.0, 3.0))
+        out.append((label, shape))
+    for _ in range(int(rng.integers(8, 30))):  # septa across the subcutaneous fat
+        k = int(rng.integers(0, N_ANGLES))
+        direction = np.array([np.cos(THETA[k]), np.sin(THETA[k])])
+        inner = centre + (r_out[k] - fat[k]) * direction
+        outer = centre + (r_out[k] - rng.uniform(0.1, 0.9) * fat[k]) * direction
+        tangent = np.array([-direction[1], direction[0]]) * rng.normal(0.0, 5.0)
+        out.append((lab.MUSCLE, strand(inner, outer + tangent, rng.uniform(0.6, 1.5))))
     return out
 
 

@@ -58,7 +58,7 @@ def test_tissue_contrast_follows_real_ssfp(frames):
     # myocardium 0.3-0.4 of LV blood; atria and RV 0.85-1.25 (bias field and noise on top)
     assert min(myo) >= 0.27 and max(myo) <= 0.47
     assert 0.3 <= np.median(myo) <= 0.4
-    assert min(others) >= 0.7 and max(others) <= 1.45
+    assert min(others) >= 0.65 and max(others) <= 1.5  # the ranges times a +-20 % coil bias
     assert np.mean([0.85 <= r <= 1.25 for r in others]) >= 0.75
     # the drawn levels themselves are the documented ranges
     assert TISSUES[LV_MYO][0] == (0.3, 0.4)
