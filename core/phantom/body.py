@@ -123,7 +123,7 @@ def _lung_vessels(rng: np.random.Generator, centre: np.ndarray, r_in: np.ndarray
         )
         if rng.random() < 0.5:
             size = rng.uniform(1.0, 3.5)
-            out.append((lab.VESSEL, blob(rng, tuple(at), (size, size), irregular=0.1, n=12)))
+            out.append((lab.VESSEL, blob(rng, tuple(at), (size, size), irregular=0, n=12)))
         else:
             end = at + rng.normal(0.0, 12.0, 2)
             out.append((lab.VESSEL, strand(at, end, rng.uniform(1.5, 4.0), rng.normal(0, 2))))
@@ -172,7 +172,8 @@ def _clutter(rng, centre: np.ndarray, r_out: np.ndarray, fat: np.ndarray) -> lis
         if rng.random() < 0.5:
             size = rng.uniform(1.2, 6.0)
             radii = (size, size * rng.uniform(0.5, 1.0))
-            shape = blob(rng, tuple(at), radii, angle_rad=rng.uniform(0, np.pi), n=14)
+            # too small for an irregular outline to show: a plain ellipse is cheaper
+            shape = blob(rng, tuple(at), radii, angle_rad=rng.uniform(0, np.pi), irregular=0, n=12)
         else:
             end = at + rng.normal(0.0, 10.0, 2)
             shape = strand(at, end, rng.uniform(0.8, 3.0), rng.normal(0.0, 3.0))

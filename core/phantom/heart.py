@@ -213,7 +213,7 @@ def _chamber_params(rng: np.random.Generator, view: str) -> dict:
             (rng.uniform(0.38, 0.68), rng.uniform(0.12, 0.25), rng.uniform(0.25, 0.5))
             for _ in range(2)
         ],
-        "n_strands": int(rng.integers(1, 6)),
+        "n_strands": int(rng.integers(2, 11)),
         "moderator": bool(rng.random() < 0.7),
         "aortic_root": bool(view == "4CH" and rng.random() < 0.25),
         "veins": int(rng.integers(0, 3)),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw
+from scipy import ndimage
 
 from core.phantom import labels as lab
 from core.phantom.acquisition import smooth_field
@@ -75,6 +76,7 @@ class Tissues:
     fields: np.ndarray  # (3, rows, cols) smooth unit fields at three scales
     field_index: np.ndarray  # per label: which field textures it
     blood: np.ndarray  # (rows, cols) multiplicative blood inhomogeneity
+    ink: float  # depth of the dark fat-water boundary (0: none)
 
     @classmethod
     def draw(cls, rng: np.random.Generator, shape: tuple[int, int]) -> Tissues:
@@ -83,7 +85,22 @@ class Tissues:
         # Flow and coil sensitivity: 15-20 % spread inside the cavity (about +-2 sigma).
         spread = rng.uniform(0.15, 0.2)
         blood = 1.0 + 0.25 * spread * smooth_field(rng, shape, int(rng.integers(8, 16)))
-        return cls(level, texture, fields, field_index, blood.astype(np.float32))
+        ink = rng.uniform(0.3, 0.8) if rng.random() < 0.5 else 0.0
+        return cls(level, texture, fields, field_index, blood.astype(np.float32), ink)
+
+    def india_ink(self, labels: np.ndarray, img: np.ndarray) -> np.ndarray:
+        """SSFP's chemical-shift boundary: a dark line where fat meets water-based tissue.
+
+        Fat and water pixels at the border cancel when they are out of phase at the echo time;
+        real SSFP cines outline the pericardial and subcutaneous fat in black this way.
+        """
+        if self.ink <= 0.0:
+            return img
+        fat = np.isin(labels, (lab.SUBCUT_FAT, lab.PERI_FAT))
+        water = ~fat & (labels != lab.AIR) & (labels != lab.LUNG)
+        edge = fat & ndimage.binary_dilation(water)
+        img[edge] *= 1.0 - self.ink
+        return img
 
     def intensities(self, labels: np.ndarray) -> np.ndarray:
         """Clean relative intensity of a label map (before bias, artefacts and noise)."""
@@ -92,4 +109,4 @@ class Tissues:
         img = self.level[labels].astype(np.float32) * (1.0 + self.texture[labels] * chosen)
         blood = np.isin(labels, (*lab.BLOOD, lab.FLOW_VOID, lab.DESC_AORTA, lab.VESSEL))
         img[blood] *= self.blood[blood]
-        return np.clip(img, 0.0, None)
+        return self.india_ink(labels, np.clip(img, 0.0, None))

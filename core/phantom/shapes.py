@@ -112,12 +112,14 @@ def strand(
     """A slightly bent band from start to end, narrowing by `taper` toward the free end
     (leaflets, trabeculae, moderator band, vessels)."""
     start, end = np.asarray(start, float), np.asarray(end, float)
-    s = np.linspace(0.0, 1.0, 9)
     direction = end - start
-    length = max(float(np.linalg.norm(direction)), 1e-6)
+    length = max(float(np.hypot(direction[0], direction[1])), 1e-6)
     normal = np.array([-direction[1], direction[0]]) / length
-    centre = start + np.outer(s, direction) + np.outer(bend_mm * np.sin(np.pi * s), normal)
-    half = 0.5 * width_mm * (1.0 - taper * s)
-    left = centre + np.outer(half, normal)
-    right = centre - np.outer(half, normal)
-    return np.concatenate([left, right[::-1]])
+    centre = start + _S * direction + (bend_mm * _SIN_S) * normal
+    half = (0.5 * width_mm) * (1.0 - taper * _S)
+    return np.concatenate([centre + half * normal, (centre - half * normal)[::-1]])
+
+
+# samples along a strand (as a column, to broadcast against 2-D points)
+_S = np.linspace(0.0, 1.0, 9)[:, None]
+_SIN_S = np.sin(np.pi * _S)
