@@ -66,25 +66,6 @@ def blob(
     return local @ rotation(angle_rad).T + np.asarray(centre)
 
 
-def superellipse(
-    centre: tuple[float, float], radii: tuple[float, float], exponent: float, n: int = 128
-) -> np.ndarray:
-    """|x/a|^e + |y/b|^e = 1 outline; exponent > 2 squares the shape off like a chest wall."""
-    theta = np.linspace(0.0, 2.0 * np.pi, n, endpoint=False)
-    c, s = np.cos(theta), np.sin(theta)
-    x = radii[0] * np.sign(c) * np.abs(c) ** (2.0 / exponent)
-    y = radii[1] * np.sign(s) * np.abs(s) ** (2.0 / exponent)
-    return np.stack([x, y], axis=1) + np.asarray(centre)
-
-
-def scale_about(points: np.ndarray, centre: np.ndarray, factor: np.ndarray | float) -> np.ndarray:
-    """Points moved radially from centre by factor (scalar or per point)."""
-    factor = np.asarray(factor, dtype=float)
-    if factor.ndim == 1:
-        factor = factor[:, None]
-    return centre + (points - centre) * factor
-
-
 def grow(points: np.ndarray, distance_mm: np.ndarray | float) -> np.ndarray:
     """A closed outline moved outward along its vertex normals (negative shrinks).
 
