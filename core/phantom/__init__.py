@@ -32,6 +32,10 @@ Choices and where they come from:
   vessels in the fat; sometimes an aortic root. In a cine the apex stays put and the base
   descends (long axis shortens 8-17 %, width 24-38 %, less when dilated), so ES is smaller and
   less spherical; ED falls on a random frame.
+- Clutter: 30-90 small vessels, nodes, septa and gas pockets scattered through the chest, and
+  fibrous septa across the subcutaneous fat: no region stays flat (the abdomen file is full of
+  such detail at every scale). SSFP's dark "India ink" line where fat meets water-based tissue
+  in half the series; a fat plane between the chest-wall muscles in most.
 - Chest: a polar body outline (superellipse, lobes, a back flattened by the table, breasts in
   some), subcutaneous fat 4-26 mm of varying thickness, pectoral and paraspinal muscle, ribs cut
   obliquely, lungs with vessels, liver and sometimes stomach (fluid and gas) under a diaphragm,
@@ -50,13 +54,14 @@ Choices and where they come from:
   off-resonance dark bands away from the shimmed heart (half the series), motion ghosts of the
   beating heart along the phase-encode direction (the shorter side), k-space truncation with
   fewer phase-encode lines than readout samples (the abdomen file was acquired 256 x 134 and
-  shown at 484 x 484) giving ringing and partial volume, or a Gaussian blur; Rician noise (the
+  shown at 484 x 484) giving ringing and partial volume, sometimes a blur on top; Rician noise (the
   magnitude of complex Gaussian noise: the dark floor in the air of MR2_UNCR.dcm, a shoulder
-  spin echo) at 1.2-7 % of blood; stored as uint16 with blood at 200-3,000 units, as scanners
-  differ.
+  spin echo) at 1.2-7 % of blood; without phase oversampling (half the series) the chest
+  beyond the phase-encode FOV wraps in from the opposite edge; some scanners zero the
+  background; stored as uint16 with blood at 200-3,000 units, as scanners differ.
 No real cardiac cine was at hand offline; the cardiac numbers above are DESIGN.md's.
-Speed: about 35 ms per 256 x 256 single frame, 19 ms per cine frame on the shared 2-core CPU
-(tests/benchmarks/bench_phantom.py).
+Speed (tests/benchmarks/bench_phantom.py, 2-core CPU shared with other jobs, load ~4.6): median
+26 ms per 256 x 256 single frame (p95 33 ms), 12 ms per frame of a cine; target 60 ms.
 """
 
 from core.phantom.generate import PhantomCine, PhantomFrame, generate_cine, generate_frame

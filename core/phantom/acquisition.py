@@ -1,7 +1,7 @@
 """How the phantom is imaged: field of view, matrix, spacing, pose, and the scanner's artefacts.
 
 Artefacts follow balanced SSFP cine: coil bias field, off-resonance banding, ghosting along the
-phase-encode direction, k-space truncation (ringing) or blur (partial volume), Rician noise.
+phase-encode direction, k-space truncation (ringing, partial volume), blur, Rician noise.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class Scanner:
 
 
 def draw_scanner(rng: np.random.Generator, grid: Grid, heart_px: np.ndarray) -> Scanner:
-    """Random bias field, banding, noise, blur or truncation, ghosting and stored scale."""
+    """Random bias field, banding, noise, k-space truncation, blur, ghosting, stored scale."""
     rows, cols = grid.shape
     # Surface coils: intensity falls off over the chest, gently (~10-25 %) across the heart.
     bias = np.exp(rng.uniform(0.04, 0.12) * smooth_field(rng, grid.shape, 1))
