@@ -34,9 +34,9 @@ def frame_tile(frame: PhantomFrame, *, landmarks: bool = False, label: str = "")
 
         lm = frame.landmarks
         mid = ((lm.hinge_a[0] + lm.hinge_b[0]) / 2, (lm.hinge_a[1] + lm.hinge_b[1]) / 2)
-        draw.line([at(lm.hinge_a), at(lm.hinge_b)], fill=(90, 200, 255), width=1)
-        draw.line([at(mid), at(lm.apex)], fill=(255, 210, 60), width=1)
-        draw.line([at(lm.w1), at(lm.w2)], fill=(255, 90, 90), width=1)
+        draw.line([at(lm.hinge_a), at(lm.hinge_b)], fill=(90, 200, 255), width=2)
+        draw.line([at(mid), at(lm.apex)], fill=(255, 210, 60), width=2)
+        draw.line([at(lm.w1), at(lm.w2)], fill=(255, 90, 90), width=2)
     text = label or f"{frame.view}  SI {frame.si:.2f}"
     draw.text((4, size[1] - 13), text, fill=(255, 255, 140))
     tile = Image.new("RGB", (TILE, TILE))
