@@ -33,12 +33,19 @@ def phantom_dataset(series, frame) -> Dataset:
     ds.Modality = "MR"
     ds.PatientName = "Phantom"
     ds.PatientID = series.key
-    ds.SeriesDescription = f"phantom {frame.view} cine"
+    cine = " cine" if len(series.frames) > 1 else ""
+    ds.SeriesDescription = f"phantom {frame.view}{cine}"
     ds.ImageType = ["DERIVED", "SECONDARY"]
     ds.SeriesNumber = 1
     ds.InstanceNumber = frame.frame_index + 1
     ds.ScanningSequence = "GR"  # balanced SSFP is a gradient echo
     ds.SequenceVariant = "SS"
+    ds.MRAcquisitionType = "2D"
+    ds.RepetitionTime, ds.EchoTime, ds.FlipAngle = 3.0, 1.5, 60.0  # a typical 1.5 T SSFP cine
+    ds.EchoTrainLength = 1
+    ds.MagneticFieldStrength = 1.5
+    ds.Manufacturer = "Sphericity Studio phantom"
+    _empty_type2(ds)
     ds.SliceThickness = 8.0
     ds.PixelSpacing = [float(frame.spacing.row_mm), float(frame.spacing.col_mm)]
     ds.ImagePositionPatient = [0.0, 0.0, 0.0]
@@ -50,6 +57,19 @@ def phantom_dataset(series, frame) -> Dataset:
     ds.WindowCenter, ds.WindowWidth = round(center, 1), round(width, 1)
     _set_pixels(ds, frame.pixels)
     return ds
+
+
+# Type 2 attributes of the MR image IOD: present, empty (a phantom has no dates or people).
+TYPE2_EMPTY = (
+    "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime", "ReferringPhysicianName",
+    "StudyID", "AccessionNumber", "PositionReferenceIndicator", "ScanOptions",
+    "PatientOrientation",
+)  # fmt: skip
+
+
+def _empty_type2(ds: Dataset) -> None:
+    for keyword in TYPE2_EMPTY:
+        setattr(ds, keyword, "")
 
 
 def _set_pixels(ds: Dataset, pixels: np.ndarray) -> None:
