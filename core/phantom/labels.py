@@ -78,8 +78,9 @@ def draw_intensities(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, 
         texture[label] = rng.uniform(tlo, thi)
     # papillary muscles and trabeculae are myocardium: close to the wall's own intensity
     level[PAPILLARY] = level[LV_MYO] * rng.uniform(0.95, 1.15)
-    # thin leaflets are averaged with the blood around them (partial volume)
-    level[VALVE] = rng.uniform(0.35, 0.75)
+    # thin leaflets are averaged with the blood around them (partial volume): from a clear
+    # dark line to nearly invisible, so the annulus is found from the anatomy, not a drawn line
+    level[VALVE] = rng.uniform(0.35, 0.95)
     # flow voids darken the blood they sit in (a factor, applied by the renderer)
     field_index = rng.integers(0, 3, N_LABELS)
     return level, texture, field_index
