@@ -102,3 +102,16 @@ def test_submitted_reading_is_locked_until_reopened(qtbot, project_path):
     assert window.session.reading.status == "draft"
     drag(window, locked.apex, (locked.apex[0] + 6.0, locked.apex[1]))
     assert window.session.doc.landmarks != locked
+
+
+def test_the_note_is_saved_with_the_reading(qtbot, project_path):
+    path, truths = project_path
+    window = open_window(qtbot, path)
+    place_reading(window, truths[0])
+    version = window.session.reading.version
+    window.inspector.note_edit.setPlainText("apex foreshortened")
+    window.inspector.note_edit.editingFinished.emit()
+    stored = window.project.reading(window.session.image.id, window.identity.annotator_id)
+    assert stored.note == "apex foreshortened" and stored.version == version + 1
+    window.inspector.note_edit.editingFinished.emit()  # unchanged: nothing written
+    assert window.session.reading.version == version + 1
