@@ -23,7 +23,7 @@ class AugmentConfig:
 class TrainConfig:
     """Everything a run depends on; the defaults train a good model on 1,500 phantoms."""
 
-    epochs: int = 10
+    epochs: int = 15
     batch: int = 16
     lr: float = 1e-3
     weight_decay: float = 1e-4
@@ -34,6 +34,7 @@ class TrainConfig:
     si_weight: float = 1.0
     seed: int = 0
     device: str = "auto"
+    threads: int | None = None  # CPU threads; None: one per core
     freeze: int = 0  # backbone stages kept frozen: 0 none .. 5 stem and layer1-4
     weights: str | None = None
     include_submitted: bool = False

@@ -61,8 +61,14 @@ class DeviceSetup:
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
 
-def choose_device(name: str = "auto", *, amp: bool = True) -> DeviceSetup:
-    """DeviceSetup for "auto", "cpu" or "cuda[:n]"; sets CPU threads to the cores."""
+def choose_device(
+    name: str = "auto", *, amp: bool = True, threads: int | None = None
+) -> DeviceSetup:
+    """DeviceSetup for "auto", "cpu" or "cuda[:n]"; CPU threads = `threads` or the cores.
+
+    On a CPU shared with other busy processes, fewer threads than cores can be much faster:
+    OpenMP threads wait for each other at every layer, and a preempted one stalls the rest.
+    """
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(name)
@@ -73,5 +79,6 @@ def choose_device(name: str = "auto", *, amp: bool = True) -> DeviceSetup:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
         return DeviceSetup(device, torch.float16 if amp else None)
-    torch.set_num_threads(cpu_cores())
+    torch.set_num_threads(threads or cpu_cores())
+    torch.set_flush_denormal(True)  # denormal floats late in training can slow CPUs many times
     return DeviceSetup(device, torch.bfloat16 if amp and cpu_has_fast_bf16() else None)

@@ -48,7 +48,7 @@ def train(
     """
     emit = progress or (lambda event: None)
     should_stop = cancel or (lambda: False)
-    setup = choose_device(config.device)
+    setup = choose_device(config.device, threads=config.threads)
     samples = load_samples(project, include_submitted=config.include_submitted, seed=config.seed)
     if config.max_images:
         samples = samples[: config.max_images]

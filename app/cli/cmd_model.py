@@ -52,6 +52,12 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--device", default=d.device, help="auto, cpu or cuda (default auto)")
     p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads (default: one per core; fewer helps on a busy, shared CPU)",
+    )
+    p.add_argument(
         "--freeze",
         type=int,
         default=d.freeze,
@@ -161,6 +167,7 @@ def _train(args) -> int:
         coarse_size=args.coarse_size,
         fov_mm=args.fov_mm,
         device=args.device,
+        threads=args.threads,
         freeze=args.freeze,
         weights=args.weights,
         seed=args.seed,
