@@ -22,6 +22,10 @@ from core.store import ImageFilter
 
 FINISHED_RUN_STATUSES = frozenset({"done", "finished", "completed", "succeeded"})
 PAGE_SIZE = 200
+# Blinded double reading: an annotator sees neither other readers' SIs (the reference SI is their
+# mean) nor how far readers disagree.
+REVIEW_ONLY_COLUMNS = (6,)
+REVIEW_ONLY_FILTERS = ("disagree",)
 STORE_ORDER = {0: "series", 1: "frame_index", 2: "view"}  # column -> the store's order_by
 MAX_PAGES = 40
 COLUMNS = ("Series", "Frame", "View", "ED/ES", "Mine", "Readings", "Ref SI", "Model SI", "mm")
@@ -278,12 +282,13 @@ class BrowserPanel(QWidget):
 
     imageActivated = Signal(int)
 
-    def __init__(self, model: ImageTableModel, parent=None) -> None:
+    def __init__(self, model: ImageTableModel, parent=None, *, reviews: bool = True) -> None:
         super().__init__(parent)
         self.model = model
         self.filter_box = QComboBox()
         for key, label in FILTERS:
-            self.filter_box.addItem(label, key)
+            if reviews or key not in REVIEW_ONLY_FILTERS:
+                self.filter_box.addItem(label, key)
         self.threshold = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.0, singleStep=0.01)
         self.threshold.setValue(0.05)
         self.threshold.setToolTip("SI difference between the most distant readers")
@@ -291,6 +296,8 @@ class BrowserPanel(QWidget):
         self.table = QTableView()
         self.table.setModel(model)
         self._setup_table()
+        for column in () if reviews else REVIEW_ONLY_COLUMNS:
+            self.table.setColumnHidden(column, True)
         top = QHBoxLayout()
         top.addWidget(self.filter_box, 1)
         top.addWidget(self.threshold)

@@ -34,12 +34,17 @@ def test_annotators_are_blinded_to_other_readers(qtbot, tmp_path):
     assert window.session.doc.landmarks is None  # nothing of bob's or carol's leaks in
     assert not window.inspector.review_box.isVisibleTo(window)
     assert not window.actions["review.approve"].isEnabled()
+    browser = window.browser
+    assert browser.table.isColumnHidden(6)  # the reference SI is the other readers' mean
+    assert browser.filter_box.findData("disagree") == -1
 
 
 def test_reviewer_sees_ghosts_and_approves(qtbot, tmp_path):
     path, truths = make_project(tmp_path / "p.sphericity", n_frames=1)
     image_id = _two_readers(path, truths[0])
     window = open_window(qtbot, path, "rita", "reviewer")
+    assert not window.browser.table.isColumnHidden(6)
+    assert window.browser.filter_box.findData("disagree") >= 0
     assert [r.annotator_name for r in window.session.other_readings()] == ["bob", "carol"]
     assert window.canvas.ghosts.count > 0
     shown = []
