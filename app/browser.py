@@ -298,6 +298,8 @@ class BrowserPanel(QWidget):
         self._setup_table()
         for column in () if reviews else REVIEW_ONLY_COLUMNS:
             self.table.setColumnHidden(column, True)
+        self.threshold.setVisible(reviews)
+        self.threshold.setEnabled(False)  # only for the disagreement filter
         top = QHBoxLayout()
         top.addWidget(self.filter_box, 1)
         top.addWidget(self.threshold)
