@@ -104,14 +104,15 @@ def test_screenshots(qtbot, tmp_path, styled):
     place_reading(window, truths[image_id])
     window.canvas.zoom_by(1.3)
     QApplication.processEvents()
-    main = _save(window.grab().toImage(), tmp_path, "main_window.png")
+    background = window.grab().toImage()
+    main = _save(background, tmp_path, "main_window.png")
     assert window.session.reading.status == "draft"
 
     dialog = ShortcutsDialog(window.actions.keys(), window)
     qtbot.addWidget(dialog)
     dialog.resize(640, 820)
     shot = dialog.grab().toImage()
-    composed = window.grab().toImage()
+    composed = background.copy()  # the window as in main_window.png, under the dialog
     painter = QPainter(composed)
     painter.fillRect(composed.rect(), QColor(0, 0, 0, 110))  # the dialog's modal dimming
     offset = QPoint(
