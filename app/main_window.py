@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         s.readingSaved.connect(lambda _id: self.status.showMessage("Saved", 1500))
         s.conflict.connect(self._on_conflict)
         s.problem.connect(self._on_problem)
+        s.notice.connect(lambda text: self.status.showMessage(text, 6000))
         c.editRequested.connect(s.push_edit)
         c.dragFinished.connect(self.save_now)
         c.cursorMoved.connect(self.status.show_cursor)

@@ -41,6 +41,7 @@ class AnnotationSession(QObject):
     readingSaved = Signal(int)  # image id whose readings changed
     conflict = Signal(str)
     problem = Signal(str)
+    notice = Signal(str)  # for the status bar only
 
     def __init__(self, project, identity: Identity, frames) -> None:
         super().__init__()
@@ -106,6 +107,13 @@ class AnnotationSession(QObject):
 
     def undo(self) -> None:
         self.undo_stack.undo()
+        if self.doc is not None and self.doc.landmarks is None and self.reading is not None:
+            # The store keeps every reading (there is no delete): undo stops at the first save.
+            self.undo_stack.redo()
+            self.notice.emit(
+                "Undo stops here: this reading is saved. Drag its points to change it."
+            )
+            return
         self.save()
 
     def redo(self) -> None:

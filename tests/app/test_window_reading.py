@@ -115,3 +115,16 @@ def test_the_note_is_saved_with_the_reading(qtbot, project_path):
     assert stored.note == "apex foreshortened" and stored.version == version + 1
     window.inspector.note_edit.editingFinished.emit()  # unchanged: nothing written
     assert window.session.reading.version == version + 1
+
+
+def test_undo_stops_at_the_first_saved_placement(qtbot, project_path):
+    path, truths = project_path
+    window = open_window(qtbot, path)
+    place_reading(window, truths[0])
+    placed = window.session.doc.landmarks
+    for _ in range(5):  # more undos than steps: the drags go, the placement stays
+        window.actions["edit.undo"].trigger()
+    assert window.session.doc.landmarks is not None
+    stored = window.project.reading(window.session.image.id, window.identity.annotator_id)
+    assert stored.landmarks == window.session.doc.landmarks != placed
+    assert "Undo stops here" in window.status.currentMessage()
