@@ -53,7 +53,10 @@ def sample_batch(
         mats = [base @ a for a in random_similarities(b, size, mm_per_px, cfg, rng)]
     images = warp(src.float(), torch.from_numpy(np.stack(mats)), size)
     pts = np.stack(
-        [map_points(np.linalg.inv(m), p) for m, p in zip(mats, src_points.numpy(), strict=True)]
+        [
+            map_points(np.linalg.inv(m), p)
+            for m, p in zip(mats, src_points.cpu().numpy(), strict=True)
+        ]
     )
     if cfg is not None and cfg.intensity:
         images = augment_intensity(images, rng)
@@ -63,16 +66,17 @@ def sample_batch(
 def augment_intensity(images: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     """Random brightness, contrast, gamma, bias field, blur and noise per image."""
     b, _, h, w = images.shape
+    dev = images.device
 
     def r(lo, hi):
-        return torch.from_numpy(rng.uniform(lo, hi, size=(b, 1, 1, 1))).float()
+        return torch.from_numpy(rng.uniform(lo, hi, size=(b, 1, 1, 1))).float().to(dev)
 
     x = images.clamp_min(0.0) ** torch.exp(r(-0.3, 0.3))  # gamma 0.74..1.35
     x = x * r(0.8, 1.2) + r(-0.1, 0.1)  # contrast, brightness
-    x = x * _bias_field(b, h, w, rng)
+    x = x * _bias_field(b, h, w, rng).to(dev)
     if rng.random() < 0.3:
         x = blur(x, float(rng.uniform(0.5, 1.2)))
-    noise = torch.from_numpy(rng.standard_normal((b, 1, h, w)).astype(np.float32))
+    noise = torch.from_numpy(rng.standard_normal((b, 1, h, w)).astype(np.float32)).to(dev)
     return x + noise * r(0.0, 0.05)
 
 

@@ -48,23 +48,28 @@ def train(
     """
     emit = progress or (lambda event: None)
     should_stop = cancel or (lambda: False)
-    setup = choose_device(config.device, threads=config.threads)
+    run_id = None
+    try:
+        setup = choose_device(config.device, threads=config.threads)
+        samples = _training_samples(config, project)
+        snapshot = data_snapshot(samples, config.include_submitted)
+        run_id = project.add_run(config.to_dict(), device=setup.describe(), data_snapshot=snapshot)
+        return _train_run(config, project, run_id, setup, samples, snapshot, emit, should_stop)
+    except BaseException as exc:
+        message = f"{exc.__class__.__name__}: {exc}"
+        if run_id is not None:
+            project.update_run(run_id, status="error", metrics={"error": message})
+        emit({"event": "error", "run_id": run_id, "message": message})
+        raise
+
+
+def _training_samples(config: TrainConfig, project) -> list:
     samples = load_samples(project, include_submitted=config.include_submitted, seed=config.seed)
     if config.max_images:
         samples = samples[: config.max_images]
-    train_samples = [s for s in samples if s.split == "train"]
-    if not train_samples:
+    if not any(s.split == "train" for s in samples):
         raise ValueError("the project has no labelled training images (approved readings)")
-    snapshot = data_snapshot(samples, config.include_submitted)
-    run_id = project.add_run(config.to_dict(), device=setup.describe(), data_snapshot=snapshot)
-    try:
-        return _train_run(config, project, run_id, setup, samples, snapshot, emit, should_stop)
-    except BaseException as exc:
-        project.update_run(
-            run_id, status="error", metrics={"error": f"{exc.__class__.__name__}: {exc}"}
-        )
-        emit({"event": "error", "run_id": run_id, "message": f"{exc.__class__.__name__}: {exc}"})
-        raise
+    return samples
 
 
 def _train_run(config, project, run_id, setup, samples, snapshot, emit, should_stop) -> TrainResult:

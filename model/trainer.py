@@ -28,6 +28,10 @@ class Trainer:
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
 
     def __post_init__(self) -> None:
+        if self.setup.device.type == "cuda":  # augment on the GPU: the CPU would be the bottleneck
+            for cache in (self.train_set, self.val_set):
+                cache.fine = cache.fine.to(self.setup.device)
+                cache.coarse = cache.coarse.to(self.setup.device)
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(
             params, lr=self.config.lr, weight_decay=self.config.weight_decay

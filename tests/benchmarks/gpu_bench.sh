@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# One short CUDA check of the SI model (about 4-5 minutes on an H100): phantom project, then
+# `sphericity bench --json --device cuda`, then a default-settings CUDA training run on 1,500
+# phantoms and its evaluation on the held-out test split. Everything lands in $OUT.
+# usage (repository root): OUT=/some/dir bash tests/benchmarks/gpu_bench.sh
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/gpu_bench}
+mkdir -p "$OUT"
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] && PY=.venv/bin/python
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+log() { echo "[$(date +%T)] $*" | tee -a "$OUT/log.txt"; }
+
+if ! $PY -c "import torch, torchvision" 2>/dev/null; then
+  log "installing torch (needs a package index)"
+  $PY -m pip install -q torch==2.14.1 torchvision==0.29.1 >>"$OUT/log.txt" 2>&1
+fi
+$PY -c "import numpy, sqlalchemy, alembic, PIL, skimage, shapely" 2>/dev/null \
+  || $PY -m pip install -q numpy scikit-image shapely SQLAlchemy alembic pillow pydicom nibabel >>"$OUT/log.txt" 2>&1
+$PY - <<'PYEOF' | tee "$OUT/env.txt"
+import torch, platform
+print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())
+if torch.cuda.is_available():
+    print("gpu", torch.cuda.get_device_name(0))
+print("python", platform.python_version(), "cpus", __import__("os").cpu_count())
+PYEOF
+
+P="$OUT/phantoms.sphericity"
+rm -rf "$P" "$P.runs"
+log "generating 1500 phantoms"
+if ! $PY -m app.cli.main generate --project "$P" --n 1500 --seed 0 >>"$OUT/log.txt" 2>&1; then
+  rm -rf "$P"
+  $PY tests/benchmarks/make_phantom_project.py "$P" 1500 0 >>"$OUT/log.txt" 2>&1
+fi
+
+log "bench"
+timeout 150 $PY -m app.cli.main bench "$P" --json --device cuda --steps 30 --images 128 \
+  >"$OUT/bench_cuda.json" 2>>"$OUT/log.txt"
+cat "$OUT/bench_cuda.json"
+
+log "train (defaults, cuda)"
+timeout 150 $PY -m app.cli.main train "$P" --device cuda --progress jsonl \
+  >"$OUT/train_cuda.jsonl" 2>>"$OUT/log.txt"
+tail -n 1 "$OUT/train_cuda.jsonl" | cut -c1-400
+
+log "evaluate (test split)"
+timeout 60 $PY -m app.cli.main evaluate "$P" --run latest --device cuda --json \
+  --csv "$OUT/eval_test.csv" >"$OUT/eval_test.json" 2>>"$OUT/log.txt"
+head -c 1500 "$OUT/eval_test.json"
+rm -rf "$P" "$P.runs"  # the project and checkpoint are large; the figures are in $OUT
+log "done"

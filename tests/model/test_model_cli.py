@@ -1,0 +1,68 @@
+"""The model commands end to end on a tiny project: train (JSON lines), runs, predict, evaluate,
+gradcam, and predict on loose files."""
+
+import csv
+import json
+
+import pytest
+from PIL import Image
+from synthetic_lv import ellipse_frame, ellipse_project
+
+from app.cli.main import main
+from core.store import Project
+
+TINY = ["--size", "64", "--coarse-size", "64", "--fov-mm", "120", "--batch", "4", "--epochs", "1"]
+
+
+def _json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.slow
+def test_train_jsonl_then_predict_evaluate_gradcam(tmp_path, capsys):
+    path = str(ellipse_project(tmp_path / "p.sphericity"))
+    assert main(["train", path, *TINY, "--progress", "jsonl"]) == 0
+    events = _json_lines(capsys.readouterr().out)
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "done" and "val" in kinds
+    batch = next(e for e in events if e["event"] == "batch")
+    assert {"epoch", "step", "total_steps", "loss", "eta_s", "images_per_s"} <= set(batch)
+    run_id = events[0]["run_id"]
+
+    assert main(["runs", path, "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert runs[-1]["id"] == run_id and runs[-1]["status"] == "done"
+    assert runs[-1]["model_si_kind"] in ("regression", "landmarks")
+
+    assert main(["predict", path, "--run", "latest"]) == 0
+    with Project.open(path) as project:
+        predictions = project.predictions(run_id)
+        n_images = project.count_images(None)
+    assert len(predictions) == n_images
+    one = next(iter(predictions.values()))
+    assert set(one["landmarks"]) == {"apex", "hinge_a", "hinge_b", "w1", "w2"}
+
+    capsys.readouterr()
+    assert main(["evaluate", path, "--run", str(run_id), "--split", "all", "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["n_images"] == n_images
+    assert {"mse", "rmse", "mae", "pearson_r", "r2", "bias", "icc_2_1"} <= set(metrics["model"])
+
+    out = tmp_path / "cam.png"
+    assert main(["gradcam", path, "--run", str(run_id), "--image", "1", "--out", str(out)]) == 0
+    assert Image.open(out).size[0] > 64
+
+    png = tmp_path / "frame.png"
+    Image.fromarray((ellipse_frame(7)[0] // 16).astype("uint8")).save(png)
+    table = tmp_path / "files.csv"
+    assert main(["predict", path, str(png), "--csv", str(table), "--spacing-mm", "2"]) == 0
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    assert rows[0]["file"] == str(png)
+    assert {"si", "si_regression", "si_landmarks", "apex_x", "w2_y"} <= set(rows[0])
+
+
+def test_train_without_labels_fails_clearly(tmp_path, capsys):
+    path = str(tmp_path / "empty.sphericity")
+    Project.create(path).close()
+    assert main(["train", path, *TINY]) == 1
+    assert "no labelled training images" in capsys.readouterr().err
