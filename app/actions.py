@@ -51,6 +51,9 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("view.wl_auto", "View", "W/L preset: auto", "Ctrl+1"),
     ActionSpec("view.wl_contrast", "View", "W/L preset: high contrast", "Ctrl+2"),
     ActionSpec("view.wl_full", "View", "W/L preset: full range", "Ctrl+3"),
+    ActionSpec("panel.training", "Model", "Training panel", "Ctrl+Alt+T"),
+    ActionSpec("panel.runs", "Model", "Runs", "Ctrl+Alt+R"),
+    ActionSpec("panel.comparison", "Model", "Model vs manual SI", "Ctrl+Alt+C"),
     ActionSpec("help.shortcuts", "Help", "Keyboard shortcuts", "F1"),
 )
 

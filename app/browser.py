@@ -79,6 +79,7 @@ class ImageTableModel(QAbstractTableModel):
         self._summary: dict[int, ReadingSummary] = {}
         self._reference: dict[int, float] = {}
         self._model_si: dict[int, float] = {}
+        self._model_run: int | None = None  # None: the latest finished run with predictions
         self._resetting = False
         self.refresh()
 
@@ -188,6 +189,11 @@ class ImageTableModel(QAbstractTableModel):
             return ImageFilter(image_ids=ids)
         return None
 
+    def set_model_run(self, run_id: int | None) -> None:
+        """Show the model SI of this run (None: the latest finished run with predictions)."""
+        self._model_run = run_id
+        self.refresh()
+
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         wanted = (column, order) if 0 <= column < len(COLUMNS) else None
         if wanted == self._sort or self._resetting:
@@ -235,7 +241,7 @@ class ImageTableModel(QAbstractTableModel):
         try:
             self._summary = summarize(self._project.readings(), self._me)
             self._reference = self._project.reference_si_map()
-            self._model_si = _latest_model_si(self._project)
+            self._model_si = _model_si(self._project, self._model_run)
             self._pages.clear()
             self._count = self._project.count_images(self._store_filter())
             self._ids = self._sorted_ids()
@@ -260,12 +266,15 @@ class ImageTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
 
 
-def _latest_model_si(project) -> dict[int, float]:
-    finished = [r for r in project.runs() if r.status in FINISHED_RUN_STATUSES]
-    if not finished:
-        return {}
-    latest = max(finished, key=lambda r: r.id)
-    predictions = project.predictions(latest.id)
+def _model_si(project, run_id: int | None) -> dict[int, float]:
+    """image id -> SI from the SI head of one run (default: the latest that predicted)."""
+    if run_id is None:
+        finished = sorted(
+            (r.id for r in project.runs() if r.status in FINISHED_RUN_STATUSES), reverse=True
+        )
+        predictions = next((p for p in map(project.predictions, finished) if p), {})
+    else:
+        predictions = project.predictions(run_id)
     return {
         image_id: float(row["si_regression"])
         for image_id, row in predictions.items()

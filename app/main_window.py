@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from app.actions import ACTION_SPECS, ActionRegistry
 from app.browser import BrowserPanel, ImageTableModel
 from app.cine import CineBar
+from app.docks import PANELS, PanelDocks
 from app.frames import FrameSource
 from app.inspector import InspectorPanel, reader_colour
 from app.session import AnnotationSession, Identity
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.status.set_user(identity.name, identity.role)
         self.setStatusBar(self.status)
         self.actions = ActionRegistry(self, settings.shortcut_overrides())
+        self.docks = PanelDocks(self, project, self._show_requested_image, model.set_model_run)
         self._layout_panels()
         self._build_menus()
         self._connect_panels()
@@ -90,6 +92,8 @@ class MainWindow(QMainWindow):
         self.actions["review.ghosts"].setChecked(self.identity.reviews)
         self.actions["review.ghosts"].setEnabled(self.identity.reviews)
         self.actions["reading.contour"].setCheckable(True)
+        for action_id in PANELS:
+            self.actions[action_id].setCheckable(True)
         self.actions["cine.play"].setCheckable(False)
         if not self.identity.reviews:
             for action_id in ("review.approve", "review.reject"):
@@ -163,6 +167,8 @@ class MainWindow(QMainWindow):
             "view.wl_full": lambda: c.set_window_preset("full"),
             "help.shortcuts": self.show_shortcuts,
         }
+        for action_id in PANELS:
+            handlers[action_id] = lambda checked, i=action_id: self.show_panel(i, checked)
         for action_id, handler in handlers.items():
             a[action_id].triggered.connect(handler)
         a["edit.undo"].setEnabled(False)
@@ -205,6 +211,10 @@ class MainWindow(QMainWindow):
                 if info is not None:
                     near.append(info.id)
         self.frames.prefetch([i for i in dict.fromkeys(near) if i != image_id])
+
+    def _show_requested_image(self, image_id: int) -> None:
+        if not self.browser.select_image(image_id):
+            self.open_image(image_id)
 
     def _on_frame_selected(self, image_id: int) -> None:
         if not self.browser.select_image(image_id):
@@ -373,6 +383,15 @@ class MainWindow(QMainWindow):
         if path:
             self.projectRequested.emit(action, path)
 
+    def show_panel(self, action_id: str, shown: bool = True):
+        """Show or hide a model panel's dock (built the first time)."""
+        first = action_id not in self.docks.docks
+        dock = self.docks.toggle(action_id, shown)
+        if first:  # closing the dock with its own button unchecks the menu entry
+            dock.visibilityChanged.connect(self.actions[action_id].setChecked)
+        self.actions[action_id].setChecked(shown)
+        return dock
+
     # closing ---------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
         self.shutdown()
@@ -383,6 +402,7 @@ class MainWindow(QMainWindow):
         if self.project is None:
             return
         self.cine.stop()
+        self.docks.close()
         self.session.save()
         self.frames.close()
         self.settings.sync()
