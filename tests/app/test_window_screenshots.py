@@ -110,7 +110,7 @@ def test_screenshots(qtbot, tmp_path, styled):
 
     dialog = ShortcutsDialog(window.actions.keys(), window)
     qtbot.addWidget(dialog)
-    dialog.resize(640, 820)
+    dialog.resize(1000, 600)
     shot = dialog.grab().toImage()
     composed = background.copy()  # the window as in main_window.png, under the dialog
     painter = QPainter(composed)
