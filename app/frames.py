@@ -8,8 +8,6 @@ from collections import OrderedDict
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.qt_threads import forget_dummy_thread
-
 DEFAULT_BUDGET_BYTES = 256 * 1024 * 1024
 
 
@@ -68,10 +66,7 @@ class _PrefetchThread(QThread):
         self.wait()
 
     def run(self) -> None:
-        try:
-            self._serve(self._project)
-        finally:
-            forget_dummy_thread()
+        self._serve(self._project)
 
     def _serve(self, project) -> None:
         while True:

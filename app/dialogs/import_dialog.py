@@ -15,8 +15,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.qt_threads import forget_dummy_thread
-
 PROGRESS_INTERVAL_S = 0.1  # ~10 updates a second keep the bar alive without flooding the GUI
 
 
@@ -58,10 +56,8 @@ class ImportWorker(QObject):
                     project, self._paths, progress=self._progress, cancel=self._cancel
                 )
         except Exception as exc:  # reported in the dialog; the project's transaction rolled back
-            forget_dummy_thread()
             self.finished.emit(None, f"{type(exc).__name__}: {exc}")
             return
-        forget_dummy_thread()
         self.finished.emit(report, "")
 
 
