@@ -28,7 +28,8 @@ class TrainConfig:
     lr: float = 1e-3
     weight_decay: float = 1e-4
     size: int = 128  # fine pass input, px
-    coarse_size: int = 96  # localising pass input (whole frame), px
+    # Localising pass input (whole frame), px; equal to `size` so both passes share one batch.
+    coarse_size: int = 128
     fov_mm: float = 160.0  # fine field of view, mm (isotropic)
     coarse_batch: int = 4  # whole-frame images per step that train the localising pass
     si_weight: float = 1.0

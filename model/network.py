@@ -26,7 +26,8 @@ class SIModel(nn.Module):
 
     def __init__(self, fpn_channels: int = 128, hidden: int = 256) -> None:
         super().__init__()
-        net = resnet50(weights=None)
+        # Zero-initialised last BN of each residual block: trains faster from scratch.
+        net = resnet50(weights=None, zero_init_residual=True)
         # MR frames have one channel: conv1 takes one (pretrained RGB kernels are summed).
         net.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
         self.stem = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool)

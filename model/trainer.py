@@ -84,15 +84,27 @@ class Trainer:
         return float(loss.detach())
 
     def loss(self, fine, fine_pts, si, coarse, coarse_pts) -> torch.Tensor:
-        dev = self.setup.device
-        with self.setup.autocast():
-            out = self.model(self.setup.to_input(fine))
+        """Landmark loss of both passes plus the SI loss of the fine pass.
+
+        Fine crops and whole frames go through the network as ONE batch when their sizes
+        match (the default): batch-norm statistics then describe the same mixture in training
+        and in eval mode. Separate passes would leave the running statistics of whichever pass
+        ran last, and the fine pass would be normalised with whole-frame statistics at eval.
+        """
+        dev, n = self.setup.device, fine.shape[0]
+        if coarse.shape[0] and coarse.shape[-1] == fine.shape[-1]:
+            with self.setup.autocast():
+                both = self.model(self.setup.to_input(torch.cat([fine, coarse])))
+            out = {k: v[:n] for k, v in both.items()}
+            cout = {k: v[n:] for k, v in both.items()}
+        else:
+            with self.setup.autocast():
+                out = self.model(self.setup.to_input(fine))
+                cout = self.model(self.setup.to_input(coarse)) if coarse.shape[0] else None
         loss = landmark_loss(out["heatmaps"], fine_pts.to(dev), self.config.size)
         # SI errors are ~0.03; scale so the SI term weighs like the landmark term.
         loss = loss + self.config.si_weight * F.mse_loss(out["si"].float() * 10, si.to(dev) * 10)
-        if coarse.shape[0]:
-            with self.setup.autocast():
-                cout = self.model(self.setup.to_input(coarse))
+        if cout is not None:
             loss = loss + landmark_loss(
                 cout["heatmaps"], coarse_pts.to(dev), self.config.coarse_size
             )
