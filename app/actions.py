@@ -54,6 +54,12 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("panel.training", "Model", "Training panel", "Ctrl+Alt+T"),
     ActionSpec("panel.runs", "Model", "Runs", "Ctrl+Alt+R"),
     ActionSpec("panel.comparison", "Model", "Model vs manual SI", "Ctrl+Alt+C"),
+    ActionSpec(
+        "model.predict_all", "Model", "Predict all images with the active run", "Ctrl+Alt+P"
+    ),
+    ActionSpec("model.gradcam", "Model", "Grad-CAM overlay", "H"),
+    ActionSpec("model.landmarks", "Model", "Show the model's landmarks", "Shift+G"),
+    ActionSpec("model.suggest", "Model", "Suggest landmarks from the model", "S"),
     ActionSpec("help.shortcuts", "Help", "Keyboard shortcuts", "F1"),
 )
 

@@ -6,6 +6,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,6 +29,7 @@ REVIEW_ONLY_COLUMNS = (6,)
 REVIEW_ONLY_FILTERS = ("disagree",)
 STORE_ORDER = {0: "series", 1: "frame_index", 2: "view"}  # column -> the store's order_by
 MAX_PAGES = 40
+MODEL_DIFFERENCE_BRUSH = QColor(122, 31, 31, 150)  # the inspector's highlight, translucent
 COLUMNS = ("Series", "Frame", "View", "ED/ES", "Mine", "Readings", "Ref SI", "Model SI", "mm")
 FILTERS = (
     ("all", "All images"),
@@ -80,6 +82,7 @@ class ImageTableModel(QAbstractTableModel):
         self._reference: dict[int, float] = {}
         self._model_si: dict[int, float] = {}
         self._model_run: int | None = None  # None: the latest finished run with predictions
+        self._model_threshold: float | None = None  # None: no highlight (annotators: blinded)
         self._resetting = False
         self.refresh()
 
@@ -107,7 +110,21 @@ class ImageTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return info.id
+        if role == Qt.ItemDataRole.BackgroundRole and self.model_differs(info.id):
+            return MODEL_DIFFERENCE_BRUSH
         return None
+
+    def model_differs(self, image_id: int) -> bool:
+        """|model SI − reference SI| beyond the user's threshold (the inspector's highlight)."""
+        model, reference = self._model_si.get(image_id), self._reference.get(image_id)
+        if self._model_threshold is None or model is None or reference is None:
+            return False
+        return abs(model - reference) > self._model_threshold
+
+    def set_model_threshold(self, threshold: float | None) -> None:
+        self._model_threshold = threshold
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
 
     def _cell(self, info, column: int):
         summary = self._summary.get(info.id)
@@ -267,18 +284,20 @@ class ImageTableModel(QAbstractTableModel):
 
 
 def _model_si(project, run_id: int | None) -> dict[int, float]:
-    """image id -> SI from the SI head of one run (default: the latest that predicted)."""
+    """image id -> the run's model SI (its better head; default: the latest run that predicted)."""
+    from app.model_review import model_si_field
+
+    runs = {r.id: r for r in project.runs()}
     if run_id is None:
-        finished = sorted(
-            (r.id for r in project.runs() if r.status in FINISHED_RUN_STATUSES), reverse=True
-        )
-        predictions = next((p for p in map(project.predictions, finished) if p), {})
-    else:
-        predictions = project.predictions(run_id)
+        finished = sorted((i for i, r in runs.items() if r.status in FINISHED_RUN_STATUSES))
+        run_id = next((i for i in reversed(finished) if project.predictions(i)), None)
+    if run_id is None or run_id not in runs:
+        return {}
+    field = model_si_field(runs[run_id])
     return {
-        image_id: float(row["si_regression"])
-        for image_id, row in predictions.items()
-        if row.get("si_regression") is not None
+        image_id: float(row[field])
+        for image_id, row in project.predictions(run_id).items()
+        if row.get(field) is not None
     }
 
 

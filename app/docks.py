@@ -36,6 +36,8 @@ class PanelDocks:
         self._on_image = on_image
         self._on_model_run = on_model_run
         self.docks: dict[str, QDockWidget] = {}
+        self.predict_runner = None  # app.predict_runner.PredictAllRunner, set by the window
+        self.on_predict: Callable[[int], None] | None = None
 
     def panel(self, action_id: str) -> QWidget | None:
         dock = self.docks.get(action_id)
@@ -68,13 +70,20 @@ class PanelDocks:
             panel.runFinished.connect(self._run_finished)
         elif action_id == "panel.runs":
             panel.activeRunChanged.connect(self._active_run)
+            if self.predict_runner is not None:
+                panel.attach_predict_runner(self.predict_runner)
+            if self.on_predict is not None:
+                panel.predictRequested.connect(self.on_predict)
         elif action_id == "panel.comparison":
             panel.imageRequested.connect(self._on_image)
 
     def _run_finished(self, _run_id) -> None:
+        from app.panels.runs_panel import active_run_id
+
         runs = self.panel("panel.runs")
         if runs is not None:
             runs.refresh()
+        self._on_model_run(active_run_id(self._project))  # a new run may now be the active one
 
     def _active_run(self, run_id) -> None:
         comparison = self.panel("panel.comparison")
@@ -82,9 +91,21 @@ class PanelDocks:
             comparison.set_run(run_id)
         self._on_model_run(run_id)
 
+    def predictions_changed(self, run_id: int) -> None:
+        """A run's predictions were (re)stored: refresh the runs list and the comparison."""
+        runs = self.panel("panel.runs")
+        if runs is not None:
+            runs.refresh()
+        comparison = self.panel("panel.comparison")
+        if comparison is not None:
+            comparison.set_run(run_id)
+
     def close(self) -> bool:
-        """Cancel a training run in progress (the child process); False if it would not stop."""
+        """Cancel a training or prediction run in progress; False if one would not stop."""
+        stopped = True
         training = self.panel("panel.training")
         if training is not None and training.is_running():
-            return training.cancel_and_wait()
-        return True
+            stopped = training.cancel_and_wait()
+        if self.predict_runner is not None and self.predict_runner.is_running():
+            stopped = self.predict_runner.cancel_and_wait() and stopped
+        return stopped

@@ -74,6 +74,12 @@ class InspectorPanel(QWidget):
             layout.addWidget(box)
         layout.addWidget(self._build_review(), 1)
         layout.addStretch(1)  # takes the room of the review box when it is hidden
+        self._layout = layout
+
+    def add_section(self, box: QWidget) -> None:
+        """Another section (the model's) below "My reading", above the readers."""
+        box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self._layout.insertWidget(self._layout.indexOf(self.review_box), box)
 
     # construction ----------------------------------------------------------------------------
     def _build_measurements(self) -> QGroupBox:

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -18,6 +19,8 @@ from app.cine import CineBar
 from app.docks import PANELS, PanelDocks
 from app.frames import FrameSource
 from app.inspector import InspectorPanel, reader_colour
+from app.model_box import ModelBox
+from app.model_review import ModelReview
 from app.session import AnnotationSession, Identity
 from app.settings import AppSettings
 from app.statusbar import WorkspaceStatusBar
@@ -53,7 +56,19 @@ class MainWindow(QMainWindow):
         self.status.set_user(identity.name, identity.role)
         self.setStatusBar(self.status)
         self.actions = ActionRegistry(self, settings.shortcut_overrides())
-        self.docks = PanelDocks(self, project, self._show_requested_image, model.set_model_run)
+        self.model_box = ModelBox(
+            threshold=settings.model_si_threshold(),
+            opacity=settings.cam_opacity(),
+            layer=settings.cam_layer(),
+            reviews=identity.reviews,
+        )
+        self.inspector.add_section(self.model_box)
+        self.review = ModelReview(
+            project, self.session, self.canvas, self.model_box, settings, self
+        )
+        self.docks = PanelDocks(self, project, self._show_requested_image, self.set_model_run)
+        self.docks.predict_runner = self.review.predict_runner
+        self.docks.on_predict = self.review.predict_all
         self._layout_panels()
         self._build_menus()
         self._connect_panels()
@@ -61,6 +76,7 @@ class MainWindow(QMainWindow):
         self._doc_unsubscribe = None
         self._shown_doc = (None, None)
         self._loading_image = False
+        self._connect_model()
 
     # layout ----------------------------------------------------------------------------------
     def _layout_panels(self) -> None:
@@ -73,7 +89,7 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.browser)
         splitter.addWidget(centre)
-        splitter.addWidget(self.inspector)
+        splitter.addWidget(_scrollable(self.inspector))
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([540, 620, 280])
         self.setCentralWidget(splitter)
@@ -174,6 +190,39 @@ class MainWindow(QMainWindow):
         a["edit.undo"].setEnabled(False)
         a["edit.redo"].setEnabled(False)
 
+    def _connect_model(self) -> None:
+        from app.panels.runs_panel import active_run_id
+
+        a, r = self.actions, self.review
+        for action_id in ("model.gradcam", "model.landmarks"):
+            a[action_id].setCheckable(True)
+        a["model.gradcam"].toggled.connect(r.set_cam_enabled)
+        self.model_box.cam_check.toggled.connect(a["model.gradcam"].setChecked)
+        a["model.landmarks"].toggled.connect(r.set_show_landmarks)
+        self.model_box.landmarks_check.toggled.connect(a["model.landmarks"].setChecked)
+        a["model.suggest"].triggered.connect(r.suggest)
+        a["model.predict_all"].triggered.connect(lambda: r.predict_all())
+        r.ghostsChanged.connect(self._update_ghosts)
+        r.message.connect(lambda text: self.status.showMessage(text, 8000))
+        r.predictionsChanged.connect(self._on_predictions_changed)
+        if self.identity.reviews:  # annotators read blinded: no reference, so no difference
+            self.model_box.thresholdChanged.connect(self.browser.model.set_model_threshold)
+            self.browser.model.set_model_threshold(self.model_box.threshold())
+        self.session.readingsChanged.connect(lambda _readings: r.show_values())
+        if self.project.runs():  # no second browser refresh for a project without runs
+            self.set_model_run(active_run_id(self.project))
+        else:
+            r.set_run(None)
+
+    def set_model_run(self, run_id: int | None) -> None:
+        """The active run changed: the browser's model SI column and the inspector follow it."""
+        self.browser.model.set_model_run(run_id)
+        self.review.set_run(run_id)
+
+    def _on_predictions_changed(self, run_id: int) -> None:
+        self.browser.model.refresh()
+        self.docks.predictions_changed(run_id)
+
     # images ----------------------------------------------------------------------------------
     def start(self) -> None:
         """Show the first image (call after the window is shown or sized)."""
@@ -197,6 +246,7 @@ class MainWindow(QMainWindow):
         self.status.set_spacing(info.spacing)
         self.cine.show_series(self.project, info)
         self._prefetch_around(info.id)
+        self.review.refresh()
 
     def _prefetch_around(self, image_id: int) -> None:
         ids = self.cine.frame_ids()
@@ -294,6 +344,7 @@ class MainWindow(QMainWindow):
         others = self.session.other_readings() if show else []
         self.canvas.set_ghosts(
             [(r.annotator_name, reader_colour(i), r.landmarks) for i, r in enumerate(others)]
+            + self.review.ghosts()
         )
 
     def _on_note_edited(self, note: str) -> None:
@@ -402,12 +453,23 @@ class MainWindow(QMainWindow):
         if self.project is None:
             return
         self.cine.stop()
+        self.review.shutdown()
         self.docks.close()
         self.session.save()
         self.frames.close()
         self.settings.sync()
         self.project.close()
         self.project = None
+
+
+def _scrollable(panel: QWidget) -> QScrollArea:
+    # The inspector's sections may outgrow a small screen: scroll rather than grow the window.
+    area = QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
 
 
 def _export_available() -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from app.suggest import ApplySuggestion, SuggestionSource, source_from_record, suggestion_record
 from app.undo import EditCommand
 from core.edits import ReadingDoc
 from core.geometry import GeometryError
@@ -53,6 +54,7 @@ class AnnotationSession(QObject):
         self.reading = None
         self.readings: list = []
         self.doc: ReadingDoc | None = None
+        self.suggestion: SuggestionSource | None = None  # the run behind a suggested reading
         self._saved_state = None
 
     # loading ---------------------------------------------------------------------------------
@@ -77,10 +79,11 @@ class AnnotationSession(QObject):
         self.reading = reading
         self.readings = readings if self.identity.reviews else [reading] if reading else []
         self.undo_stack.clear()
+        self.suggestion, marks = source_from_record(reading.suggested if reading else None)
         doc = ReadingDoc(
             reading.landmarks if reading else None,
             reading.contour if reading else None,
-            reading.suggested if reading else None,
+            marks,
         )
         self.doc = doc
         self._saved_state = self._state()
@@ -105,6 +108,19 @@ class AnnotationSession(QObject):
             return
         self.undo_stack.push(EditCommand(self.doc, edit))
 
+    def suggest(self, run_id: int, landmarks) -> bool:
+        """Fill a new draft reading from a run's predicted landmarks (only without a reading)."""
+        if self.doc is None or self.locked:
+            return False
+        if self.reading is not None or self.doc.landmarks is not None:
+            self.problem.emit(
+                "Suggestions fill a new reading only: this image already has your landmarks."
+            )
+            return False
+        self.suggestion = SuggestionSource(int(run_id), landmarks)
+        self.undo_stack.push(EditCommand(self.doc, ApplySuggestion(landmarks)))
+        return self.save()
+
     def undo(self) -> None:
         self.undo_stack.undo()
         if self.doc is not None and self.doc.landmarks is None and self.reading is not None:
@@ -124,6 +140,10 @@ class AnnotationSession(QObject):
         if self.doc is None:
             return None
         return (self.doc.landmarks, _frozen(self.doc.contour), _frozen_dict(self.doc.suggested))
+
+    def suggested_record(self) -> dict | None:
+        """What is stored as the reading's `suggested` (see app.suggest)."""
+        return suggestion_record(self.suggestion, self.doc) if self.doc is not None else None
 
     def has_unsaved_edit(self) -> bool:
         return self.doc is not None and self._state() != self._saved_state
@@ -146,7 +166,7 @@ class AnnotationSession(QObject):
                 status="draft",
                 note=note,
                 expected_version=self.reading.version if self.reading else None,
-                suggested=self.doc.suggested,
+                suggested=self.suggested_record(),
             )
         except ConflictError as exc:
             self._report_conflict(exc)

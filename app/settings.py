@@ -70,6 +70,27 @@ class AppSettings:
     def set_window_level(self, series_key: str, center: float, width: float) -> None:
         self._save_json(f"window_level/{_key(series_key)}", [float(center), float(width)])
 
+    # model review ----------------------------------------------------------------------------
+    def model_si_threshold(self) -> float:
+        """|model SI − reference SI| above which the difference is highlighted."""
+        return _clamped(self._load_json("model/si_threshold", 0.05), 0.0, 1.0, 0.05)
+
+    def set_model_si_threshold(self, value: float) -> None:
+        self._save_json("model/si_threshold", float(value))
+
+    def cam_opacity(self) -> float:
+        return _clamped(self._load_json("model/cam_opacity", 0.6), 0.0, 1.0, 0.6)
+
+    def set_cam_opacity(self, value: float) -> None:
+        self._save_json("model/cam_opacity", float(value))
+
+    def cam_layer(self) -> str:
+        layer = self._load_json("model/cam_layer", "layer4")
+        return layer if layer in ("layer3", "layer4") else "layer4"
+
+    def set_cam_layer(self, layer: str) -> None:
+        self._save_json("model/cam_layer", layer)
+
     # generic ---------------------------------------------------------------------------------
     def sync(self) -> None:
         self._qs.sync()
@@ -85,6 +106,10 @@ class AppSettings:
 
     def _save_json(self, key: str, value) -> None:
         self._qs.setValue(key, json.dumps(value))
+
+
+def _clamped(value, low: float, high: float, default: float) -> float:
+    return min(max(float(value), low), high) if isinstance(value, int | float) else default
 
 
 def _key(series_key: str) -> str:

@@ -129,6 +129,13 @@ class ReadingCanvas(QGraphicsView):
         self._overlay_item.setOpacity(max(0.0, min(1.0, float(opacity))))
         self._overlay_item.show()
 
+    def overlay_shown(self) -> bool:
+        """Whether an overlay (Grad-CAM) is over the frame now."""
+        return self._overlay_item.isVisible() and not self._overlay_item.pixmap().isNull()
+
+    def overlay_opacity(self) -> float:
+        return self._overlay_item.opacity()
+
     # -- window / level ------------------------------------------------------------------------
 
     def window(self) -> tuple[float, float]:  # type: ignore[override]

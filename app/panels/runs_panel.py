@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -45,9 +46,14 @@ def active_run_id(project) -> int | None:
 
 
 class RunsPanel(QWidget):
-    """Table of the project's runs; emits `activeRunChanged(run_id or None)`."""
+    """Table of the project's runs; emits `activeRunChanged(run_id or None)`.
+
+    "Predict all" asks the window (`predictRequested(run id)`) to predict every image with the
+    selected run (else the active one); `attach_predict_runner` shows that child's progress here.
+    """
 
     activeRunChanged = Signal(object)
+    predictRequested = Signal(int)
 
     def __init__(self, project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,16 +67,63 @@ class RunsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.activate_button = QPushButton("Use this run")
         self.delete_button = QPushButton("Delete run…")
+        self.predict_button = QPushButton("Predict all")
+        self.predict_button.setToolTip("Predict the SI of every image with the selected run")
+        self.predict_cancel_button = QPushButton("Cancel prediction")
+        self.predict_cancel_button.setEnabled(False)
+        self.predict_progress = QProgressBar()
+        self.predict_progress.setFormat("no prediction running")
+        self.predict_progress.setValue(0)
         self.activate_button.clicked.connect(self._activate_selected)
         self.delete_button.clicked.connect(self._delete_selected)
+        self.predict_button.clicked.connect(self._predict_selected)
         buttons = QHBoxLayout()
         buttons.addWidget(self.activate_button)
         buttons.addWidget(self.delete_button)
-        buttons.addStretch(1)
+        buttons.addSpacing(16)
+        buttons.addWidget(self.predict_button)
+        buttons.addWidget(self.predict_progress, 1)
+        buttons.addWidget(self.predict_cancel_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
         self.refresh()
+
+    def attach_predict_runner(self, runner) -> None:
+        """Follow an app.predict_runner.PredictAllRunner: progress bar and cancel button."""
+        self.predict_cancel_button.clicked.connect(runner.cancel)
+        runner.runningChanged.connect(self._prediction_running)
+        runner.progress.connect(self._prediction_progress)
+        runner.finished.connect(self._prediction_finished)
+        self._prediction_running(runner.is_running())
+
+    @Slot(bool)
+    def _prediction_running(self, running: bool) -> None:
+        self.predict_button.setEnabled(not running)
+        self.predict_cancel_button.setEnabled(running)
+        if running:
+            self.predict_progress.setRange(0, 0)  # busy until the first batch says how many
+            self.predict_progress.setFormat("starting…")
+
+    @Slot(int, int)
+    def _prediction_progress(self, done: int, total: int) -> None:
+        self.predict_progress.setRange(0, max(total, 1))
+        self.predict_progress.setValue(done)
+        self.predict_progress.setFormat(f"{done} / {total} images")
+
+    @Slot(int, bool, str)
+    def _prediction_finished(self, _run_id: int, ok: bool, message: str) -> None:
+        self.predict_progress.setRange(0, 1)
+        self.predict_progress.setValue(1 if ok else 0)
+        self.predict_progress.setFormat("done" if ok else "stopped")
+        self.predict_progress.setToolTip(message)
+        self.refresh()
+
+    @Slot()
+    def _predict_selected(self) -> None:
+        run_id = self.selected_run_id() or active_run_id(self._project)
+        if run_id is not None:
+            self.predictRequested.emit(int(run_id))
 
     @Slot()
     def refresh(self) -> None:

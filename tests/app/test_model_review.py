@@ -1,0 +1,226 @@
+"""The active run in the window: model SI beside the reading, highlight, landmarks, suggest."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from window_helpers import drag, make_project, open_window
+
+from app.browser import MODEL_DIFFERENCE_BRUSH
+from app.suggest import (
+    ApplySuggestion,
+    SuggestionSource,
+    accepted_unchanged,
+    source_from_record,
+    suggestion_record,
+)
+from core.edits import ConfirmSuggested, EditHistory, ReadingDoc, SetLandmarks
+from core.geometry import LANDMARK_NAMES, Landmarks
+from core.stats import suggestion_unchanged
+from core.store import Project
+
+
+def _shifted(lm: Landmarks, dx: float) -> Landmarks:
+    return Landmarks(**{n: (getattr(lm, n)[0] + dx, getattr(lm, n)[1]) for n in LANDMARK_NAMES})
+
+
+def _project_with_run(tmp_path, *, model_si=(0.40, 0.90, 0.55)):
+    """Three frames; two approved readers on each; a finished run predicting every frame."""
+    path, truths = make_project(tmp_path / "p.sphericity", n_frames=3)
+    with Project.open(path) as project:
+        readers = [project.ensure_annotator(n, "annotator") for n in ("bob", "carol")]
+        ids = [i.id for i in project.list_images(limit=10, order_by="id")]
+        for image_id, truth in zip(ids, truths, strict=True):
+            for reader in readers:
+                project.save_reading(image_id, reader, truth, status="approved")
+        run_id = project.add_run({"epochs": 1}, device="cpu", data_snapshot={"n_images": 3})
+        project.update_run(run_id, status="done", model_si_kind="regression")
+        project.save_predictions(
+            run_id,
+            [
+                {
+                    "image_id": image_id,
+                    "si_regression": si,
+                    "si_landmarks": 0.5,
+                    "landmarks": _shifted(truth, 3.0).to_dict(),
+                    "confidence": {},
+                }
+                for image_id, truth, si in zip(ids, truths, model_si, strict=True)
+            ],
+        )
+    return path, truths, ids, run_id
+
+
+# -- the suggestion record, without a window -----------------------------------------------------
+
+
+def _lm() -> Landmarks:
+    return Landmarks((50, 10), (40, 90), (60, 90), (30, 50), (70, 50))
+
+
+def test_suggestion_record_tells_unchanged_from_moved_points():
+    predicted = _lm()
+    source = SuggestionSource(4, predicted)
+    doc = ReadingDoc()
+    history = EditHistory(doc)
+    history.push(ApplySuggestion(predicted))
+    record = suggestion_record(source, doc)
+    assert record["run_id"] == 4 and record["pending"] == list(LANDMARK_NAMES)
+    assert all(record["points"].values())
+    assert suggestion_unchanged(record, doc.landmarks)  # statistics leave it out
+    history.push(ConfirmSuggested())
+    record = suggestion_record(source, doc)
+    assert record["pending"] == [] and accepted_unchanged(record) == list(LANDMARK_NAMES)
+    assert suggestion_unchanged(record, doc.landmarks)
+    moved = predicted.replace(apex=(52.0, 8.0))
+    history.push(SetLandmarks(doc.landmarks, moved, moved=("apex",)))
+    record = suggestion_record(source, doc)
+    assert record["points"]["apex"] is False
+    assert accepted_unchanged(record) == ["hinge_a", "hinge_b", "w1", "w2"]
+    assert not suggestion_unchanged(record, doc.landmarks)  # the reader's own work now
+    history.undo()
+    history.undo()
+    history.undo()
+    assert doc.landmarks is None and doc.suggested is None
+
+
+def test_record_round_trips_to_the_doc_marks():
+    predicted = _lm()
+    doc = ReadingDoc(predicted, None, {"w1": True, "w2": True})
+    record = suggestion_record(SuggestionSource(2, predicted), doc)
+    source, marks = source_from_record(record)
+    assert source == SuggestionSource(2, predicted)
+    assert marks == {"w1": True, "w2": True}
+    assert source_from_record({"apex": True}) == (None, {"apex": True})  # core.edits' own shape
+    assert source_from_record(None) == (None, None)
+
+
+def _key(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key press as the user makes it: to the focused canvas of the active window."""
+    window.raise_()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    window.canvas.setFocus()
+    QTest.keyClick(window.canvas, key, modifier)
+
+
+# -- in the window -------------------------------------------------------------------------------
+
+
+def test_inspector_shows_model_si_beside_mine_and_the_reference(qtbot, tmp_path):
+    path, _truths, ids, run_id = _project_with_run(tmp_path)
+    window = open_window(qtbot, path, "rita", "reviewer")
+    box, project = window.model_box, window.project
+    reference = project.reference_si(ids[0])
+    assert box.title() == f"Model: run {run_id} (SI head)"
+    assert box.model_si_label.text() == "0.400"
+    assert box.reference_si_label.text() == f"{reference:.3f}"
+    assert box.difference_label.text() == f"{0.40 - reference:+.3f}"
+    assert box.my_si_label.text() == "—"  # rita has no reading
+    far = abs(0.40 - reference) > 0.05
+    assert box.is_highlighted() == far and ("7a1f1f" in box.difference_label.styleSheet()) == far
+    model = window.browser.model
+    rows = {model.data(model.index(r, 0), Qt.ItemDataRole.UserRole): r for r in range(3)}
+
+    def highlighted(image_id):
+        index = model.index(rows[image_id], 0)
+        return model.data(index, Qt.ItemDataRole.BackgroundRole) == MODEL_DIFFERENCE_BRUSH
+
+    expected = {
+        i: abs(si - project.reference_si(i)) > 0.05
+        for i, si in zip(ids, (0.4, 0.9, 0.55), strict=True)
+    }
+    assert {i: highlighted(i) for i in ids} == expected
+    assert any(expected.values()) and not all(expected.values())
+    box.threshold_spin.setValue(0.5)  # the user's threshold: fewer rows stand out
+    assert {i: highlighted(i) for i in ids} == {
+        i: abs(si - project.reference_si(i)) > 0.5
+        for i, si in zip(ids, (0.4, 0.9, 0.55), strict=True)
+    }
+    assert not box.is_highlighted() or abs(0.40 - reference) > 0.5
+    window.shutdown()
+    again = open_window(qtbot, path, "rita", "reviewer")  # remembered in QSettings
+    assert again.model_box.threshold() == pytest.approx(0.5)
+
+
+def test_annotators_see_model_si_but_no_reference_or_difference(qtbot, tmp_path):
+    path, *_ = _project_with_run(tmp_path)
+    window = open_window(qtbot, path, "ann", "annotator")
+    box = window.model_box
+    assert box.model_si_label.text() == "0.400"
+    assert box.reference_si_label.isHidden() and box.difference_label.isHidden()
+    model = window.browser.model
+    assert all(
+        model.data(model.index(r, 0), Qt.ItemDataRole.BackgroundRole) is None for r in range(3)
+    )
+
+
+def test_model_landmarks_are_drawn_beside_the_reader_labelled_model(qtbot, tmp_path):
+    path, _truths, _ids, _run = _project_with_run(tmp_path)
+    window = open_window(qtbot, path, "ann", "annotator")
+    assert window.canvas.ghosts.count == 0
+    _key(qtbot, window, Qt.Key.Key_G, Qt.KeyboardModifier.ShiftModifier)
+    assert window.actions["model.landmarks"].isChecked()
+    assert window.model_box.landmarks_check.isChecked()
+    assert window.canvas.ghosts.count == 7  # three lines, five markers... as one ghost + label
+    labels = [i for i in window.canvas.ghosts._items if hasattr(i, "set_text")]
+    assert [label.text for label in labels] == ["model"]
+    window.model_box.landmarks_check.setChecked(False)
+    assert window.canvas.ghosts.count == 0 and not window.actions["model.landmarks"].isChecked()
+
+
+def test_suggest_fills_a_new_draft_and_records_what_was_accepted(qtbot, tmp_path):
+    path, truths, ids, run_id = _project_with_run(tmp_path)
+    window = open_window(qtbot, path, "ann", "annotator")
+    predicted = _shifted(truths[0], 3.0)
+    _key(qtbot, window, Qt.Key.Key_S)
+    reading = window.session.reading
+    assert reading is not None and reading.status == "draft"
+    assert reading.landmarks == predicted
+    assert reading.suggested["run_id"] == run_id
+    assert Landmarks.from_dict(reading.suggested["landmarks"]) == predicted
+    assert all(reading.suggested["points"].values())
+    assert all(window.canvas.layer.handles[n].suggested for n in LANDMARK_NAMES)
+    assert suggestion_unchanged(reading.suggested, reading.landmarks)
+    # Fix the apex by mouse: that point is the annotator's own, the others stay accepted.
+    drag(window, predicted.apex, truths[0].apex)
+    stored = window.project.reading(ids[0], window.identity.annotator_id)
+    assert stored.suggested["points"]["apex"] is False
+    assert "apex" not in stored.suggested["pending"]
+    assert not window.canvas.layer.handles["apex"].suggested
+    assert not suggestion_unchanged(stored.suggested, stored.landmarks)
+    _key(qtbot, window, Qt.Key.Key_Y)  # confirm the rest
+    stored = window.project.reading(ids[0], window.identity.annotator_id)
+    assert stored.suggested["pending"] == []
+    # The width followed the apex (it stays perpendicular): W1/W2 are not where the model put them.
+    assert accepted_unchanged(stored.suggested) == ["hinge_a", "hinge_b"]
+    # Reopening the image restores the marks from the stored record.
+    window.browser.step(1)
+    qtbot.waitUntil(lambda: window.session.image.id == ids[1])
+    window.browser.step(-1)
+    qtbot.waitUntil(lambda: window.session.image.id == ids[0])
+    assert window.session.suggestion.run_id == run_id
+    assert not any(window.canvas.layer.handles[n].suggested for n in LANDMARK_NAMES)
+
+
+def test_suggest_never_replaces_my_reading(qtbot, tmp_path):
+    path, truths, ids, _run = _project_with_run(tmp_path)
+    window = open_window(qtbot, path, "ann", "annotator")
+    mine = _shifted(truths[0], -2.0)
+    window.session.push_edit(SetLandmarks(None, mine, text="Place landmarks"))
+    window.save_now()
+    version = window.session.reading.version
+    assert not window.review.suggest()
+    reading = window.project.reading(ids[0], window.identity.annotator_id)
+    assert reading.landmarks == mine and reading.version == version and not reading.suggested
+
+
+def test_suggest_without_a_prediction_says_so(qtbot, tmp_path):
+    path, _ = make_project(tmp_path / "p.sphericity", n_frames=2)
+    window = open_window(qtbot, path, "ann", "annotator")
+    assert window.model_box.title().startswith("Model: no run")
+    assert not window.review.suggest()
+    assert "Predict all" in window.status.currentMessage()
+    assert window.session.reading is None
