@@ -87,10 +87,11 @@ def plain_train_images_per_s(samples, device: torch.device, steps: int, batch: i
         loss.backward()
         opt.step()
 
-    return _time_loop(lambda: iter(loader), step, steps, batch, device)
+    return _time_loop(lambda: iter(loader), step, steps, device)
 
 
-def _time_loop(make_iter, step, steps: int, batch: int, device) -> float:
+def _time_loop(make_iter, step, steps: int, device) -> float:
+    """Images per second of `steps` calls of step(batch...) after one warm-up call."""
     it = make_iter()
 
     def next_batch():
@@ -104,10 +105,13 @@ def _time_loop(make_iter, step, steps: int, batch: int, device) -> float:
     step(*next_batch())  # warm-up: kernel selection, allocator
     _sync(device)
     start = time.perf_counter()
+    images = 0
     for _ in range(steps):
-        step(*next_batch())
+        args = next_batch()
+        step(*args)
+        images += len(args[0])  # the last batch of a small set can be short
     _sync(device)
-    return steps * batch / (time.perf_counter() - start)
+    return images / (time.perf_counter() - start)
 
 
 def our_train_images_per_s(samples, device: str, steps: int, size: int, batch: int) -> float:
@@ -123,7 +127,6 @@ def our_train_images_per_s(samples, device: str, steps: int, size: int, batch: i
         lambda: iter(lambda: (rng.choice(n, size=batch, replace=n < batch),), None),
         trainer.step,
         steps,
-        batch,
         setup.device,
     )
 

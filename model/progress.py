@@ -52,9 +52,10 @@ def human_reporter(stream=None) -> Callable[[dict], None]:
             )
         elif kind == "val":
             out.write(
-                f"\nepoch {e['epoch']}: val loss {e['val_loss']:.4f}, SI MSE regression "
-                f"{e['val_mse_regression']:.5f}, landmarks {_fmt(e['val_mse_landmarks'])}, "
-                f"landmark error {e['val_landmark_error_mm_median']:.2f} mm\n"
+                f"\nepoch {e['epoch']}: train loss {_fmt(e.get('loss'))}, val loss "
+                f"{_fmt(e.get('val_loss'))}, SI MSE regression {_fmt(e.get('val_mse_regression'))}"
+                f", landmarks {_fmt(e.get('val_mse_landmarks'))}, landmark error "
+                f"{_fmt(e.get('val_landmark_error_mm_median'))} mm\n"
             )
         elif kind in ("done", "cancelled"):
             out.write(

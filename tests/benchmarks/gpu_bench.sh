@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One short CUDA check of the SI model (about 4-5 minutes on an H100): phantom project, then
 # `sphericity bench --json --device cuda`, then a default-settings CUDA training run on 1,500
-# phantoms and its evaluation on the held-out test split. Everything lands in $OUT.
+# phantoms (stopped cleanly by SIGTERM after 200 s if not done) and its evaluation on the
+# held-out test split. Everything lands in $OUT.
 # usage (repository root): OUT=/some/dir bash tests/benchmarks/gpu_bench.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,17 +36,17 @@ if ! $PY -m app.cli.main generate --project "$P" --n 1500 --seed 0 >>"$OUT/log.t
 fi
 
 log "bench"
-timeout 150 $PY -m app.cli.main bench "$P" --json --device cuda --steps 30 --images 128 \
+timeout 120 $PY -m app.cli.main bench "$P" --json --device cuda --steps 30 --images 128 \
   >"$OUT/bench_cuda.json" 2>>"$OUT/log.txt"
 cat "$OUT/bench_cuda.json"
 
 log "train (defaults, cuda)"
-timeout 150 $PY -m app.cli.main train "$P" --device cuda --progress jsonl \
+timeout -k 30 200 $PY -m app.cli.main train "$P" --device cuda --progress jsonl \
   >"$OUT/train_cuda.jsonl" 2>>"$OUT/log.txt"
 tail -n 1 "$OUT/train_cuda.jsonl" | cut -c1-400
 
 log "evaluate (test split)"
-timeout 60 $PY -m app.cli.main evaluate "$P" --run latest --device cuda --json \
+timeout 45 $PY -m app.cli.main evaluate "$P" --run latest --device cuda --json \
   --csv "$OUT/eval_test.csv" >"$OUT/eval_test.json" 2>>"$OUT/log.txt"
 head -c 1500 "$OUT/eval_test.json"
 rm -rf "$P" "$P.runs"  # the project and checkpoint are large; the figures are in $OUT
