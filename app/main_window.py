@@ -91,7 +91,9 @@ class MainWindow(QMainWindow):
         splitter.addWidget(centre)
         splitter.addWidget(_scrollable(self.inspector))
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([540, 620, 280])
+        # The inspector gets the width its sections need (scroll bars only when squeezed).
+        inspector_px = self.inspector.minimumSizeHint().width() + 16
+        splitter.setSizes([540, 620, max(280, inspector_px)])
         self.setCentralWidget(splitter)
 
     def _build_menus(self) -> None:
@@ -468,7 +470,6 @@ def _scrollable(panel: QWidget) -> QScrollArea:
     area.setWidget(panel)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return area
 
 

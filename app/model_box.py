@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QGridLayout,
+    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -79,30 +79,19 @@ class ModelBox(QGroupBox):
         self.threshold_spin = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=1.0, singleStep=0.005)
         self.threshold_spin.setValue(threshold)
         self.threshold_spin.setToolTip("Highlight |model SI − reference SI| above this")
-        grid = QGridLayout()
-        grid.setVerticalSpacing(2)
-        cells = (
-            (0, 0, "My SI", self.my_si_label),
-            (0, 2, "Model SI", self.model_si_label),
-            (1, 0, "Reference", self.reference_si_label),
-            (1, 2, "Model − ref.", self.difference_label),
-            (2, 0, "Highlight >", self.threshold_spin),
-        )
-        for row, column, text, widget in cells:
-            label = QLabel(text)
-            grid.addWidget(label, row, column)
-            grid.addWidget(widget, row, column + 1)
-            # Blinded double reading: annotators see no reference SI (nor a difference from it).
-            blinded = widget in (
-                self.reference_si_label,
-                self.difference_label,
-                self.threshold_spin,
-            )
-            label.setVisible(reviews or not blinded)
-            widget.setVisible(reviews or not blinded)
+        form = QFormLayout()
+        form.setVerticalSpacing(2)
+        form.addRow("My SI", self.my_si_label)
+        form.addRow("Reference SI", self.reference_si_label)
+        form.addRow("Model SI", self.model_si_label)
+        form.addRow("Model − ref.", self.difference_label)
+        form.addRow("Highlight >", self.threshold_spin)
+        # Blinded double reading: annotators see no reference SI (nor a difference from it).
+        for widget in (self.reference_si_label, self.difference_label, self.threshold_spin):
+            form.setRowVisible(widget, reviews)
         layout = QVBoxLayout(self)
         layout.setSpacing(4)
-        layout.addLayout(grid)
+        layout.addLayout(form)
         layout.addLayout(self._build_cam(opacity, layer))
         self.legend = CamLegend()
         layout.addWidget(self.legend)
@@ -124,9 +113,12 @@ class ModelBox(QGroupBox):
         row = QHBoxLayout()
         row.addWidget(self.cam_check)
         row.addWidget(self.layer_box)
-        row.addWidget(self.opacity_slider, 1)
+        opacity = QHBoxLayout()
+        opacity.addWidget(QLabel("Opacity"))
+        opacity.addWidget(self.opacity_slider, 1)
         column = QVBoxLayout()
         column.addLayout(row)
+        column.addLayout(opacity)
         column.addWidget(self.cam_status)
         self.cam_status.hide()
         self.cam_check.toggled.connect(self.camToggled)

@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -99,6 +100,7 @@ class ComparisonPanel(QWidget):
             ["Model vs reference", "Reader vs reader", "Model vs reader mean"]
         )
         self.metrics_table.setVerticalHeaderLabels([label for _, label, _ in METRIC_ROWS])
+        self.metrics_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.export_button = QPushButton("Export plots…")
         self.export_button.clicked.connect(self._export)
         self.scatter.mpl_connect("pick_event", self._on_pick)
@@ -196,24 +198,19 @@ class ComparisonPanel(QWidget):
                 )
         for value, style in ((ba.bias, "-"), (ba.low, "--"), (ba.high, "--")):
             ax_b.axhline(value, color="0.3", linestyle=style, linewidth=1)
-        ax_b.text(
-            1.0,
-            ba.high,
-            f" +1.96 SD {ba.high:+.3f}",
-            transform=ax_b.get_yaxis_transform(),
-            va="bottom",
-            ha="right",
-            fontsize="small",
-        )
-        ax_b.text(
-            1.0,
-            ba.low,
-            f" −1.96 SD {ba.low:+.3f}",
-            transform=ax_b.get_yaxis_transform(),
-            va="top",
-            ha="right",
-            fontsize="small",
-        )
+        # Labels inside the plot, on the left, above their line: never clipped by the frame.
+        for value, text in ((ba.high, "+1.96 SD"), (ba.bias, "bias"), (ba.low, "−1.96 SD")):
+            ax_b.text(
+                0.01,
+                value,
+                f"{text} {value:+.3f}",
+                transform=ax_b.get_yaxis_transform(),
+                va="bottom",
+                ha="left",
+                fontsize="small",
+                color="0.25",
+            )
+        ax_b.margins(y=0.18)
         ax_s.set_xlim(lo, hi)
         ax_s.set_ylim(lo, hi)
         ax_s.set_aspect("equal")

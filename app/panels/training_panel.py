@@ -44,6 +44,7 @@ class TrainingPanel(QWidget):
         self._process.finished.connect(self._on_finished)
         self._curves: dict[str, list[tuple[float, float]]] = {"train": [], "val": []}
         self._last_run_id: int | None = None
+        self._epochs = 1
         self._last_draw = 0.0
         self._build()
 
@@ -139,6 +140,11 @@ class TrainingPanel(QWidget):
 
     def _on_start(self, event: dict) -> None:
         total = int(event.get("total_steps") or 0)
+        self._epochs = max(int(event.get("epochs") or 1), 1)
+        self.status_label.setText(
+            f"Training on {event.get('n_train', '?')} images, validating on "
+            f"{event.get('n_val', '?')}; {self._epochs} epoch(s)"
+        )
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
@@ -147,6 +153,8 @@ class TrainingPanel(QWidget):
             self.device_label.setText(f"Device: {device}")
         if event.get("weights_message"):
             self.status_label.setText(str(event["weights_message"]))
+        for note in event.get("notes") or []:
+            self._append_log(f"note: {note}")
 
     def _on_batch(self, event: dict) -> None:
         step = int(event.get("step") or 0)
@@ -163,7 +171,10 @@ class TrainingPanel(QWidget):
         if epoch_s:
             self.estimate_label.setText(f"Time per epoch: about {_format_duration(epoch_s)}")
         if event.get("loss") is not None:
-            x = float(event.get("epoch_progress", event.get("epoch", 0)))
+            # The x axis is in epochs: a batch sits at its fraction of the run, not on the
+            # integer of its epoch (which stacked every batch of an epoch on one vertical line).
+            total = max(int(event.get("total_steps") or 0), 1)
+            x = float(event.get("epoch_progress", step * self._epochs / total))
             self._curves["train"].append((x, float(event["loss"])))
             self._draw_curves_throttled()
 
@@ -225,6 +236,7 @@ class TrainingPanel(QWidget):
                 )
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
+        ax.set_title("Loss: SI regression + landmark heatmaps", fontsize="small")
         ax.set_yscale("log" if any(self._curves.values()) else "linear")
         if any(self._curves.values()):
             ax.legend(loc="upper right", fontsize="small")
