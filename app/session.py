@@ -15,7 +15,7 @@ from PySide6.QtGui import QUndoStack
 from app.suggest import ApplySuggestion, SuggestionSource, source_from_record, suggestion_record
 from app.undo import EditCommand
 from core.edits import ReadingDoc
-from core.geometry import GeometryError
+from core.geometry import GeometryError, Spacing, measure
 from core.store import ConflictError, StoreError
 
 LOCKED_STATUSES = frozenset({"submitted", "approved"})
@@ -115,6 +115,14 @@ class AnnotationSession(QObject):
         if self.reading is not None or self.doc.landmarks is not None:
             self.problem.emit(
                 "Suggestions fill a new reading only: this image already has your landmarks."
+            )
+            return False
+        try:  # the store refuses degenerate landmarks: say so before touching the doc
+            measure(landmarks, self.image.spacing or Spacing(1.0, 1.0), shape=self.image.shape)
+        except GeometryError as exc:
+            self.notice.emit(  # the status bar: a refused suggestion needs no dialog
+                f"The model's landmarks on this image are not a valid reading ({exc}): "
+                "place them by hand (L)."
             )
             return False
         self.suggestion = SuggestionSource(int(run_id), landmarks)

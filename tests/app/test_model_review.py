@@ -224,3 +224,20 @@ def test_suggest_without_a_prediction_says_so(qtbot, tmp_path):
     assert not window.review.suggest()
     assert "Predict all" in window.status.currentMessage()
     assert window.session.reading is None
+
+
+def test_a_degenerate_prediction_is_refused_without_touching_the_doc(qtbot, tmp_path):
+    path, truths, ids, run_id = _project_with_run(tmp_path)
+    with Project.open(path) as project:
+        bad = truths[0].replace(w1=truths[0].w2)  # both width ends on one side: no width
+        project.save_predictions(
+            run_id,
+            [{"image_id": ids[0], "si_regression": 0.5, "si_landmarks": None,
+              "landmarks": bad.to_dict(), "confidence": {}}],
+        )  # fmt: skip
+    window = open_window(qtbot, path, "ann", "annotator")
+    assert not window.review.suggest()
+    assert "not a valid reading" in window.status.currentMessage()
+    assert window.session.doc.landmarks is None and window.session.reading is None
+    assert window.session.undo_stack.count() == 0
+    assert "apex" in window.canvas.hint().lower()  # placement by hand is still on
