@@ -73,3 +73,25 @@ def test_overlay_computes_off_the_gui_thread_and_is_cached(qtbot, tmp_path, chec
     assert not canvas.overlay_shown() and not window.model_box.cam_check.isChecked()
     window.shutdown()
     assert not review.cam_runner._thread.isRunning()
+
+
+def test_predict_all_from_the_runs_dock_and_its_cancel(qtbot, tmp_path, checkpoint):
+    path, run_id = _project(tmp_path, checkpoint)
+    window = open_window(qtbot, path, "rita", "reviewer")
+    runs = window.show_panel("panel.runs").widget()
+    runner = window.review.predict_runner
+    with qtbot.waitSignal(runner.finished, timeout=60_000) as cancelled:
+        runs.predict_button.click()
+        assert runs.predict_cancel_button.isEnabled()
+        runs.predict_cancel_button.click()  # at once: the child is still importing torch
+    assert cancelled.args[1] is False and "cancelled" in cancelled.args[2]
+    assert runs.predict_button.isEnabled() and runs.predict_progress.format() == "stopped"
+    assert window.model_box.model_si_label.text() == "—"
+    with qtbot.waitSignal(runner.finished, timeout=120_000) as done:
+        window.actions["model.predict_all"].trigger()
+    assert done.args[:2] == [run_id, True], done.args
+    assert len(window.project.predictions(run_id)) == 2
+    model = window.browser.model
+    assert all(model.data(model.index(r, 7)) for r in range(2))  # the browser's model SI
+    assert window.model_box.model_si_label.text() != "—"  # and the inspector's
+    assert runs.predict_progress.format() == "done"
