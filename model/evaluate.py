@@ -13,10 +13,16 @@ from core.geometry.frame import distance_mm
 from core.stats import regression_metrics
 from model.data import load_samples
 from model.infer import Predictor
+from model.preprocess import array_landmarks, canonical_pairs, landmarks_array
 
 
 def landmark_errors_mm(pred, ref, spacing) -> dict[str, float]:
-    """Distance in mm between predicted and reference landmarks, per landmark."""
+    """Distance in mm between predicted and reference landmarks, per landmark.
+
+    The reference's hinge and width ends are first named by side as the model names them
+    (preprocess.canonical_pairs): "A" versus "B" is a convention, not a position error.
+    """
+    ref = array_landmarks(canonical_pairs(landmarks_array(ref)))
     return {n: distance_mm(getattr(pred, n), getattr(ref, n), spacing) for n in LANDMARK_NAMES}
 
 

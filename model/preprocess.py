@@ -57,6 +57,31 @@ def map_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     return pts @ matrix[:2, :2].T + matrix[:2, 2]
 
 
+def canonical_pairs(points: np.ndarray) -> np.ndarray:
+    """(..., 5, 2) landmarks with hinge A/B and W1/W2 named by side of the long axis.
+
+    Which hinge is "A" and which width end is "W1" is a naming convention the pixels may not
+    show, and a flip turns one side into the other. The model's convention: hinge A and W1
+    lie on the +n side of the axis (n = the hinge-midpoint-to-apex direction turned +90
+    degrees), as core.geometry names W1. The SI does not depend on the naming. The side is
+    the sign of a cross product, the same in pixel and mm space, so this works on any grid.
+    """
+    p = np.array(points, dtype=np.float64, copy=True)
+    apex, a, b, w1, w2 = (p[..., k, :] for k in range(5))
+    m = (a + b) / 2.0
+    u = apex - m
+
+    def side(q):
+        return u[..., 0] * (q[..., 1] - m[..., 1]) - u[..., 1] * (q[..., 0] - m[..., 0])
+
+    for i, j in ((1, 2), (3, 4)):
+        swap = side(p[..., i, :]) < side(p[..., j, :])
+        first, second = p[..., i, :].copy(), p[..., j, :].copy()
+        p[..., i, :] = np.where(swap[..., None], second, first)
+        p[..., j, :] = np.where(swap[..., None], first, second)
+    return p
+
+
 def landmarks_array(lm: Landmarks) -> np.ndarray:
     """(5, 2) array of (x, y) in LANDMARK_NAMES order."""
     return np.array(lm.points(), dtype=np.float64)

@@ -70,3 +70,21 @@ def test_warp_identity_returns_the_image():
     img = torch.rand(1, 1, 16, 16)
     out = warp(img, torch.eye(3, dtype=torch.float64)[None], 16)
     assert torch.allclose(out, img, atol=1e-5)
+
+
+def test_pairs_are_named_by_side_and_flips_keep_the_convention():
+    from model.preprocess import canonical_pairs
+
+    pts = landmarks_array(LM)
+    swapped = pts[[0, 2, 1, 4, 3]]
+    assert np.allclose(canonical_pairs(swapped), canonical_pairs(pts))
+    flip = similarity_matrix(64, flip=True)
+    flipped = canonical_pairs(map_points(flip, pts))
+    again = canonical_pairs(map_points(flip, canonical_pairs(pts)))
+    assert np.allclose(flipped, again)
+    # A and W1 lie on the same side of the axis in every canonical set.
+    for p in (canonical_pairs(pts), flipped):
+        m = (p[1] + p[2]) / 2
+        u = p[0] - m
+        side = [u[0] * (p[k] - m)[1] - u[1] * (p[k] - m)[0] for k in (1, 2, 3, 4)]
+        assert side[0] > side[1] and side[2] > side[3]
