@@ -67,7 +67,7 @@ def canonical_pairs(points: np.ndarray) -> np.ndarray:
     the sign of a cross product, the same in pixel and mm space, so this works on any grid.
     """
     p = np.array(points, dtype=np.float64, copy=True)
-    apex, a, b, w1, w2 = (p[..., k, :] for k in range(5))
+    apex, a, b = p[..., 0, :], p[..., 1, :], p[..., 2, :]
     m = (a + b) / 2.0
     u = apex - m
 
