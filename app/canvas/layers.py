@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QTransform
 from PySide6.QtWidgets import QGraphicsScene
 
 from app.canvas.items import (
@@ -149,6 +149,9 @@ class ReadingLayer:
         self.open_line.setVisible(len(points) > 1)
 
 
+GHOST_LABEL_STEP_PX = 24.0
+
+
 class GhostLayer:
     """Other readers' landmarks (review mode): thin lines, small crosses and the reader's name."""
 
@@ -160,10 +163,10 @@ class GhostLayer:
         for item in self._items:
             self._scene.removeItem(item)
         self._items = []
-        for name, color, landmarks in ghosts:
-            self._add_ghost(name, QColor(color), landmarks)
+        for index, (name, color, landmarks) in enumerate(ghosts):
+            self._add_ghost(name, QColor(color), landmarks, index)
 
-    def _add_ghost(self, name: str, color: QColor, landmarks: Landmarks) -> None:
+    def _add_ghost(self, name: str, color: QColor, landmarks: Landmarks, index: int = 0) -> None:
         faded = QColor(color)
         faded.setAlpha(200)
         lines = PolylineItem(cosmetic_pen(faded, 1.2, Qt.PenStyle.DashLine), Z_GHOST)
@@ -185,6 +188,8 @@ class GhostLayer:
         label = LabelItem(color)
         label.set_text(name)
         label.setPos(QPointF(*landmarks.apex))
+        # Readers (and the model) often agree on the apex: stack their names, in screen pixels.
+        label.setTransform(QTransform.fromTranslate(0, GHOST_LABEL_STEP_PX * index))
         self._scene.addItem(label)
         self._items.append(label)
 

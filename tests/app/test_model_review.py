@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from window_helpers import drag, make_project, open_window
@@ -241,3 +242,18 @@ def test_a_degenerate_prediction_is_refused_without_touching_the_doc(qtbot, tmp_
     assert window.session.doc.landmarks is None and window.session.reading is None
     assert window.session.undo_stack.count() == 0
     assert "apex" in window.canvas.hint().lower()  # placement by hand is still on
+
+
+def test_ghost_names_at_one_apex_do_not_overlap(qtbot, tmp_path):
+    path, truths, _ids, _run = _project_with_run(tmp_path)
+    window = open_window(qtbot, path, "rita", "reviewer")
+    canvas = window.canvas
+    canvas.set_ghosts(
+        [("bob", QColor("#f4a261"), truths[0]), ("model", QColor("#ff4fd8"), truths[0])]
+    )
+    labels = [i for i in canvas.ghosts._items if hasattr(i, "set_text")]
+    rects = [
+        label.deviceTransform(canvas.viewportTransform()).mapRect(label.boundingRect())
+        for label in labels
+    ]
+    assert len(rects) == 2 and not rects[0].intersects(rects[1])
