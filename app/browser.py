@@ -68,7 +68,9 @@ def summarize(readings, my_annotator_id: int) -> dict[int, ReadingSummary]:
 class ImageTableModel(QAbstractTableModel):
     """Rows fetched from the store a page at a time; sort and filter by building id lists."""
 
-    def __init__(self, project, my_annotator_id: int, parent=None) -> None:
+    def __init__(
+        self, project, my_annotator_id: int, parent=None, *, model_run: int | None = None
+    ) -> None:
         super().__init__(parent)
         self._project = project
         self._me = my_annotator_id
@@ -81,7 +83,7 @@ class ImageTableModel(QAbstractTableModel):
         self._summary: dict[int, ReadingSummary] = {}
         self._reference: dict[int, float] = {}
         self._model_si: dict[int, float] = {}
-        self._model_run: int | None = None  # None: the latest finished run with predictions
+        self._model_run = model_run  # None: the latest finished run with predictions
         self._model_threshold: float | None = None  # None: no highlight (annotators: blinded)
         self._resetting = False
         self.refresh()
@@ -205,6 +207,9 @@ class ImageTableModel(QAbstractTableModel):
             ids = sorted(i for i, s in self._summary.items() if s.spread > self._threshold)
             return ImageFilter(image_ids=ids)
         return None
+
+    def model_run(self) -> int | None:
+        return self._model_run
 
     def set_model_run(self, run_id: int | None) -> None:
         """Show the model SI of this run (None: the latest finished run with predictions)."""

@@ -50,7 +50,9 @@ class MainWindow(QMainWindow):
         self.cine = CineBar()
         self.inspector = InspectorPanel()
         self.inspector.set_role(identity.reviews)
-        model = ImageTableModel(project, identity.annotator_id)
+        from app.panels.runs_panel import active_run_id
+
+        model = ImageTableModel(project, identity.annotator_id, model_run=active_run_id(project))
         self.browser = BrowserPanel(model, reviews=identity.reviews)
         self.status = WorkspaceStatusBar()
         self.status.set_user(identity.name, identity.role)
@@ -193,8 +195,6 @@ class MainWindow(QMainWindow):
         a["edit.redo"].setEnabled(False)
 
     def _connect_model(self) -> None:
-        from app.panels.runs_panel import active_run_id
-
         a, r = self.actions, self.review
         for action_id in ("model.gradcam", "model.landmarks"):
             a[action_id].setCheckable(True)
@@ -211,10 +211,7 @@ class MainWindow(QMainWindow):
             self.model_box.thresholdChanged.connect(self.browser.model.set_model_threshold)
             self.browser.model.set_model_threshold(self.model_box.threshold())
         self.session.readingsChanged.connect(lambda _readings: r.show_values())
-        if self.project.runs():  # no second browser refresh for a project without runs
-            self.set_model_run(active_run_id(self.project))
-        else:
-            r.set_run(None)
+        r.set_run(self.browser.model.model_run())  # the browser already shows this run
 
     def set_model_run(self, run_id: int | None) -> None:
         """The active run changed: the browser's model SI column and the inspector follow it."""
