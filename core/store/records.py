@@ -186,4 +186,6 @@ def reading_state(reading: Reading) -> dict[str, Any]:
         "status": reading.status,
         "note": reading.note,
         "version": reading.version,
+        # which points came from a model suggestion and were accepted unchanged
+        "suggested": reading.suggested,
     }

@@ -324,3 +324,15 @@ def test_listing_never_reads_pixel_blobs(filled):
         event.remove(project._engine, "before_cursor_execute", record)
     assert statements and not any("image_pixels" in s for s in statements)
     project.pixels(images[1])  # the one call that does read a blob
+
+
+def test_audit_records_which_suggested_points_were_accepted(filled):
+    project, alice, _, images = filled
+    record = {"run_id": 1, "landmarks": landmarks().to_dict(), "points": {"apex": True}}
+    saved = project.save_reading(images[0], alice, landmarks(), suggested=record)
+    moved = {**record, "points": {"apex": False}}
+    project.save_reading(images[0], alice, landmarks(1.0), expected_version=1, suggested=moved)
+    log = project.audit(saved.id)
+    assert log[0].after["suggested"]["points"] == {"apex": True}
+    assert log[1].before["suggested"]["points"] == {"apex": True}
+    assert log[1].after["suggested"]["points"] == {"apex": False}
