@@ -93,7 +93,10 @@ def _run_argument(p: argparse.ArgumentParser) -> None:
 def _predict_arguments(p: argparse.ArgumentParser) -> None:
     _run_argument(p)
     p.add_argument(
-        "files", nargs="*", metavar="FILE", help="DICOM/NIfTI/PNG files not in the project"
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="DICOM/NIfTI/PNG files not in the project (right after PROJECT, before options)",
     )
     p.add_argument("--csv", help="CSV to write the file predictions to (with FILE arguments)")
     p.add_argument(
