@@ -77,9 +77,9 @@ class InspectorPanel(QWidget):
         self._layout = layout
 
     def add_section(self, box: QWidget) -> None:
-        """Another section (the model's) below "My reading", above the readers."""
+        """Another section (the model's) below the readers: reviewing comes first."""
         box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self._layout.insertWidget(self._layout.indexOf(self.review_box), box)
+        self._layout.insertWidget(self._layout.indexOf(self.review_box) + 1, box)
 
     # construction ----------------------------------------------------------------------------
     def _build_measurements(self) -> QGroupBox:

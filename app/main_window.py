@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         # The inspector gets the width its sections need (scroll bars only when squeezed).
         inspector_px = self.inspector.minimumSizeHint().width() + 16
-        splitter.setSizes([540, 620, max(280, inspector_px)])
+        splitter.setSizes([520, 560, max(350, inspector_px)])
         self.setCentralWidget(splitter)
 
     def _build_menus(self) -> None:
