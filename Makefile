@@ -28,8 +28,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
+# Benchmarks print each figure beside a plain reference measured in the same run (no timed tests).
 bench: $(STAMP)
-	$(BIN)/python -m core.bench
+	$(BIN)/python tests/benchmarks/bench_store.py --open-images 10000
+	$(BIN)/python tests/benchmarks/bench_import.py
+	$(BIN)/python tests/benchmarks/bench_phantom.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_canvas.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_window.py
+	$(BIN)/sphericity bench --json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
