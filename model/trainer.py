@@ -77,9 +77,13 @@ class Trainer:
         loss = self.loss(fine, fine_pts, ts.si[idx], coarse, coarse_pts)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
+        scale_before = self.scaler.get_scale()
         self.scaler.step(self.optimizer)
         self.scaler.update()
-        if self.scheduler.last_epoch < self.scheduler.total_steps - 1:  # runs may add steps
+        # fp16 on CUDA: the scaler skips the optimiser step on overflow (and lowers its scale);
+        # the schedule then waits too, as torch expects.
+        skipped = self.scaler.is_enabled() and self.scaler.get_scale() < scale_before
+        if not skipped and self.scheduler.last_epoch < self.scheduler.total_steps - 1:
             self.scheduler.step()
         return float(loss.detach())
 
