@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
+from sqlalchemy.exc import OperationalError
 
 from app.suggest import ApplySuggestion, SuggestionSource, source_from_record, suggestion_record
 from app.undo import EditCommand
 from core.edits import ReadingDoc
-from core.geometry import GeometryError, Spacing, measure
+from core.geometry import GeometryError, Spacing, drag_width_endpoint, measure
 from core.store import ConflictError, StoreError
 
 LOCKED_STATUSES = frozenset({"submitted", "approved"})
@@ -117,8 +118,14 @@ class AnnotationSession(QObject):
                 "Suggestions fill a new reading only: this image already has your landmarks."
             )
             return False
+        spacing = self.image.spacing or Spacing(1.0, 1.0)
         try:  # the store refuses degenerate landmarks: say so before touching the doc
-            measure(landmarks, self.image.spacing or Spacing(1.0, 1.0), shape=self.image.shape)
+            # A predicted width is never exactly perpendicular: keep W1 and its level and put
+            # W2 on the perpendicular (the constraint every edit obeys), as the model's own
+            # landmark SI does, so the draft's SI follows the one definition.
+            measure(landmarks, spacing, shape=self.image.shape)
+            landmarks = drag_width_endpoint(landmarks, "w1", landmarks.w1, spacing)
+            measure(landmarks, spacing, shape=self.image.shape)
         except GeometryError as exc:
             self.notice.emit(  # the status bar: a refused suggestion needs no dialog
                 f"The model's landmarks on this image are not a valid reading ({exc}): "
@@ -181,6 +188,11 @@ class AnnotationSession(QObject):
             return False
         except GeometryError as exc:
             self.problem.emit(f"Not saved: {exc}")
+            return False
+        except (StoreError, OperationalError) as exc:
+            # e.g. another client held the write lock past the busy timeout: the edit stays in
+            # the doc (still unsaved) and is written with the next change or on close.
+            self.problem.emit(f"Not saved yet, the project is busy or unavailable: {exc}")
             return False
         self._after_write(saved)
         return True

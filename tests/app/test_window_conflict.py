@@ -56,3 +56,30 @@ def test_an_image_that_cannot_be_shown_is_reported(qtbot, tmp_path):
     assert window.session.open_image(9999) is False
     assert "Image 9999 cannot be shown" in window.last_message
     assert window.session.image == shown
+
+
+def test_a_busy_project_keeps_the_edit_and_saves_it_with_the_next_change(
+    qtbot, tmp_path, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    path, truths = make_project(tmp_path / "p.sphericity", n_frames=1)
+    window = open_window(qtbot, path, "ann")
+    place_reading(window, truths[0])
+    image_id, me = window.session.image.id, window.identity.annotator_id
+    before = window.project.reading(image_id, me)
+    real_save = window.project.save_reading
+
+    def locked(*args, **kwargs):
+        raise OperationalError("save", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(window.project, "save_reading", locked)
+    apex = window.session.doc.landmarks.apex
+    drag(window, apex, (apex[0] - 4.0, apex[1] + 3.0))
+    assert "busy" in window.last_message and window.session.has_unsaved_edit()
+    assert window.project.reading(image_id, me).version == before.version
+    monkeypatch.setattr(window.project, "save_reading", real_save)
+    window.shutdown()  # closing writes what was kept
+    with Project.open(path) as project:
+        stored = project.reading(image_id, me)
+    assert stored.version == before.version + 1 and stored.landmarks != before.landmarks

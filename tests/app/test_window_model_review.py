@@ -27,6 +27,13 @@ def _shifted(lm: Landmarks, dx: float) -> Landmarks:
     return Landmarks(**{n: (getattr(lm, n)[0] + dx, getattr(lm, n)[1]) for n in LANDMARK_NAMES})
 
 
+def _close(a: Landmarks, b: Landmarks) -> bool:
+    pairs = [
+        (p, q) for n in LANDMARK_NAMES for p, q in zip(*(getattr(a, n), getattr(b, n)), strict=True)
+    ]
+    return all(abs(p - q) < 1e-9 for p, q in pairs)
+
+
 def _project_with_run(tmp_path, *, model_si=(0.40, 0.90, 0.55)):
     """Three frames; two approved readers on each; a finished run predicting every frame."""
     path, truths = make_project(tmp_path / "p.sphericity", n_frames=3)
@@ -102,7 +109,7 @@ def _key(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
     """A key press as the user makes it: to the focused canvas of the active window."""
     window.raise_()
     window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
     window.canvas.setFocus()
     QTest.keyClick(window.canvas, key, modifier)
 
@@ -179,9 +186,10 @@ def test_suggest_fills_a_new_draft_and_records_what_was_accepted(qtbot, tmp_path
     _key(qtbot, window, Qt.Key.Key_S)
     reading = window.session.reading
     assert reading is not None and reading.status == "draft"
-    assert reading.landmarks == predicted
+    # the prediction is the (perpendicular) truth shifted: the draft is it, to rounding
+    assert _close(reading.landmarks, predicted)
     assert reading.suggested["run_id"] == run_id
-    assert Landmarks.from_dict(reading.suggested["landmarks"]) == predicted
+    assert Landmarks.from_dict(reading.suggested["landmarks"]) == reading.landmarks
     assert all(reading.suggested["points"].values())
     assert all(window.canvas.layer.handles[n].suggested for n in LANDMARK_NAMES)
     assert suggestion_unchanged(reading.suggested, reading.landmarks)
@@ -257,3 +265,38 @@ def test_ghost_names_at_one_apex_do_not_overlap(qtbot, tmp_path):
         for label in labels
     ]
     assert len(rects) == 2 and not rects[0].intersects(rects[1])
+
+
+def test_a_slanted_predicted_width_is_made_perpendicular_before_it_becomes_a_draft(qtbot, tmp_path):
+    path, truths, ids, run_id = _project_with_run(tmp_path)
+    truth = truths[0]
+    slanted = truth.replace(w2=(truth.w2[0], truth.w2[1] + 6.0))  # W2 six pixels off
+    with Project.open(path) as project:
+        project.save_predictions(
+            run_id,
+            [
+                {
+                    "image_id": ids[0],
+                    "si_regression": 0.5,
+                    "si_landmarks": 0.5,
+                    "landmarks": slanted.to_dict(),
+                    "confidence": {},
+                }
+            ],
+        )
+    window = open_window(qtbot, path, "ann", "annotator")
+    _key(qtbot, window, Qt.Key.Key_S)
+    reading = window.session.reading
+    spacing = window.session.image.spacing
+    lm = reading.landmarks
+    assert lm.w1 == slanted.w1 and lm.apex == slanted.apex and lm.w2 != slanted.w2
+    ax, ay = spacing.to_mm(lm.apex)
+    mid = spacing.to_mm(((lm.hinge_a[0] + lm.hinge_b[0]) / 2, (lm.hinge_a[1] + lm.hinge_b[1]) / 2))
+    w1, w2 = spacing.to_mm(lm.w1), spacing.to_mm(lm.w2)
+    axis = (ax - mid[0], ay - mid[1])
+    width = (w2[0] - w1[0], w2[1] - w1[1])
+    cos = (axis[0] * width[0] + axis[1] * width[1]) / (
+        (axis[0] ** 2 + axis[1] ** 2) ** 0.5 * (width[0] ** 2 + width[1] ** 2) ** 0.5
+    )
+    assert abs(cos) < 1e-9
+    assert Landmarks.from_dict(reading.suggested["landmarks"]) == lm
