@@ -291,4 +291,5 @@ def _write(project, unit: _Unit, decoded: DecodedFile, fallback, source) -> list
 
 def _fail(report: ImportReport, path: str, reason: str) -> None:
     report.failures.append((path, reason))
-    log.warning("import failed: %s: %s", path, reason)
+    # Only the file's name reaches the log: folder names of exports often carry patient names.
+    log.warning("import failed: %s: %s", os.path.basename(path), reason)
