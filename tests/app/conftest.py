@@ -37,3 +37,15 @@ def no_leaked_threads():
         t.join(timeout=2.0)
     leaked = [t for t in leaked if t.is_alive()]
     assert not leaked, f"threads left running: {leaked}"
+
+
+@pytest.fixture
+def styled(qapp):
+    """The application's style sheet for screenshots, restored afterwards."""
+    from app.cli.cmd_gui import apply_style
+
+    sheet, style = qapp.styleSheet(), qapp.style().name()
+    apply_style(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setStyle(style)

@@ -20,20 +20,11 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 from window_helpers import open_window
 
-from app.cli.cmd_gui import SCREENSHOT_SIZE, apply_style
+from app.cli.cmd_gui import SCREENSHOT_SIZE
 from core.store import Project
 
 pytestmark = pytest.mark.slow
 RUN_TIMEOUT_MS = 180_000
-
-
-@pytest.fixture
-def styled(qapp):
-    sheet, style = qapp.styleSheet(), qapp.style().name()
-    apply_style(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setStyle(style)
 
 
 def _generate(path: Path, n: int, seed: int) -> Path:

@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 from window_helpers import open_window, place_reading
 
-from app.cli.cmd_gui import SCREENSHOT_SIZE, apply_style
+from app.cli.cmd_gui import SCREENSHOT_SIZE
 from app.dialogs.shortcuts import ShortcutsDialog
 from core.store import Project
 
@@ -83,15 +83,6 @@ def _save(image: QImage, out_dir: Path, name: str) -> Path:
         Path(target).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, Path(target) / name)
     return path
-
-
-@pytest.fixture
-def styled(qapp):
-    sheet, style = qapp.styleSheet(), qapp.style().name()
-    apply_style(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setStyle(style)
 
 
 def test_screenshots(qtbot, tmp_path, styled):
