@@ -55,41 +55,40 @@ def _all_image_ids(project) -> list[int]:
 
 
 def read_frames(path: Path, spacing_mm: float | None = None) -> list[tuple[np.ndarray, Spacing]]:
-    """The 2-D frames of a DICOM, NIfTI or image file with their pixel spacing."""
-    name = path.name.lower()
+    """The 2-D frames of a DICOM, NIfTI or image file with their pixel spacing.
+
+    Read by core.imaging, the importer's readers: every transfer syntax and multi-frame form
+    the import handles, rescale applied, size limits checked before decoding. Frames without
+    a spacing get spacing_mm, else 1 mm (the CSV's SI then assumes square 1 mm pixels).
+    """
+    from core.imaging import decode_path
+
     fallback = Spacing.isotropic(spacing_mm) if spacing_mm else UNKNOWN_SPACING
-    if name.endswith((".nii", ".nii.gz")):
-        import nibabel
-
-        img = nibabel.load(str(path))
-        data = np.asarray(img.dataobj)
-        zooms = img.header.get_zooms()
-        spacing = Spacing(float(zooms[1]), float(zooms[0]))
-        data = data.reshape(data.shape[0], data.shape[1], -1)
-        # NIfTI stores (x, y, ...): transpose each frame to (rows, cols).
-        return [(np.ascontiguousarray(data[:, :, k].T), spacing) for k in range(data.shape[2])]
-    if name.endswith((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")):
-        from PIL import Image
-
-        with Image.open(path) as im:
-            return [(np.asarray(im.convert("F")), fallback)]
-    import pydicom
-
-    ds = pydicom.dcmread(str(path))
-    ps = getattr(ds, "PixelSpacing", None) or getattr(ds, "ImagerPixelSpacing", None)
-    spacing = Spacing(float(ps[0]), float(ps[1])) if ps else fallback
-    pixels = ds.pixel_array
-    frames = pixels if pixels.ndim == 3 and getattr(ds, "NumberOfFrames", 1) > 1 else [pixels]
-    return [(np.asarray(f), spacing) for f in frames]
+    # The secret only keys series pseudonyms, which loose-file prediction does not keep.
+    decoded = decode_path(str(path), secret=b"predict")
+    return [(f.pixels, f.spacing or fallback) for f in decoded.frames]
 
 
 def predict_files(
-    paths: list[str], predictor: Predictor, spacing_mm: float | None = None
+    paths: list[str], predictor: Predictor, spacing_mm: float | None = None, on_error=None
 ) -> list[dict]:
-    """CSV rows (file, frame, si, si_regression, si_landmarks, landmark x/y) for loose files."""
+    """CSV rows for loose files: file, frame, si, si_regression, si_landmarks, each landmark's
+    x, y and confidence, and flags (reasons to distrust the row, empty when none).
+
+    A file that cannot be read goes to on_error(name, reason) and is skipped (raised when
+    on_error is None).
+    """
+    from core.imaging import ImageReadError
+
     rows = []
     for name in paths:
-        frames = read_frames(Path(name), spacing_mm)
+        try:
+            frames = read_frames(Path(name), spacing_mm)
+        except (ImageReadError, OSError) as exc:
+            if on_error is None:
+                raise
+            on_error(name, str(exc))
+            continue
         for k, pred in enumerate(predictor.predict(frames)):
             row = {
                 "file": name,
@@ -102,5 +101,6 @@ def predict_files(
                 x, y = getattr(pred.landmarks, n)
                 row[f"{n}_x"], row[f"{n}_y"] = x, y
                 row[f"{n}_confidence"] = pred.confidence[n]
+            row["flags"] = "; ".join(pred.flags)
             rows.append(row)
     return rows

@@ -85,6 +85,10 @@ def _runs_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the runs as JSON")
 
 
+# Commands whose FILE list may also come after the options (see app.cli.main).
+TRAILING_FILES = {"predict": "files"}
+
+
 def _run_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run", default="latest", help="run id or 'latest' (the newest finished)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
@@ -96,7 +100,7 @@ def _predict_arguments(p: argparse.ArgumentParser) -> None:
         "files",
         nargs="*",
         metavar="FILE",
-        help="DICOM/NIfTI/PNG files not in the project (right after PROJECT, before options)",
+        help="DICOM/NIfTI/PNG files not in the project (before or after the options)",
     )
     p.add_argument("--csv", help="CSV to write the file predictions to (with FILE arguments)")
     p.add_argument(
@@ -247,10 +251,17 @@ def _predict(args) -> int:
                 raise ValueError("with FILE arguments, give --csv OUT")
             from model.evaluate import write_rows_csv
 
-            rows = predict_files(args.files, predictor, args.spacing_mm)
+            failed = []
+
+            def skip(name: str, reason: str) -> None:
+                failed.append(name)
+                print(f"{name}: skipped: {reason}", file=sys.stderr)
+
+            rows = predict_files(args.files, predictor, args.spacing_mm, on_error=skip)
             write_rows_csv(args.csv, rows)
-            print(f"{len(rows)} frames from {len(args.files)} files -> {args.csv}", file=sys.stderr)
-            return 0
+            n_read = len(args.files) - len(failed)
+            print(f"{len(rows)} frames from {n_read} files -> {args.csv}", file=sys.stderr)
+            return 1 if failed else 0
         report = make_reporter("jsonl") if args.progress == "jsonl" else None
         n = predict_project(project, run, predictor, progress=report)
     if report:
@@ -326,6 +337,8 @@ def _print_evaluation(run, m: dict) -> None:
         f"landmark error: median {m['landmark_error_mm_median']:.2f} mm, "
         f"90th percentile {m['landmark_error_mm_p90']:.2f} mm; per-image CSV {m['csv']}"
     )
+    if m.get("flagged"):
+        print(f"{m['flagged']} of {m['n_images']} images flagged (see the CSV's flags column)")
 
 
 def _bench(args) -> int:

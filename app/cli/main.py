@@ -79,12 +79,26 @@ def _maybe_import(module_name: str):
         raise
 
 
+def _take_trailing_files(parser, module, args, extra: list[str]) -> None:
+    """Files given after options (`predict P --run 3 a.dcm b.dcm`) join the FILE list.
+
+    argparse hands positionals that follow an option back as unknown; commands that list
+    their FILE argument in TRAILING_FILES accept them anywhere, any other extra is an error.
+    """
+    dest = getattr(module, "TRAILING_FILES", {}).get(args.command) if module else None
+    if dest is None or any(a.startswith("-") for a in extra):
+        parser.error("unrecognized arguments: " + " ".join(extra))
+    getattr(args, dest).extend(extra)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
+    args, extra = parser.parse_known_args(argv)
+    if args.command is None and not extra:
         args = parser.parse_args(["gui"])
-    module = _maybe_import(args._module)
+    module = _maybe_import(args._module) if args.command else None
+    if extra:
+        _take_trailing_files(parser, module, args, extra)
     if module is None:
         print(f"sphericity {args.command}: not available in this build", file=sys.stderr)
         return 2

@@ -59,6 +59,13 @@ def test_train_jsonl_then_predict_evaluate_gradcam(tmp_path, capsys):
     rows = list(csv.DictReader(table.open(encoding="utf-8")))
     assert rows[0]["file"] == str(png)
     assert {"si", "si_regression", "si_landmarks", "apex_x", "w2_y"} <= set(rows[0])
+    # The order: options first, then the files, then the CSV.
+    again = tmp_path / "again.csv"
+    argv = ["predict", path, "--run", "latest", str(png), str(png), "--csv", str(again)]
+    assert main([*argv, "--spacing-mm", "2"]) == 0
+    assert [r["file"] for r in csv.DictReader(again.open(encoding="utf-8"))] == [str(png)] * 2
+    with pytest.raises(SystemExit):
+        main(["runs", path, "stray"])  # extra words elsewhere are still refused
 
 
 def test_train_without_labels_fails_clearly(tmp_path, capsys):
