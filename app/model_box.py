@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 # here as colours so the legend needs no torch-side import.
 LEGEND_STOPS = ((0.0, "#3b4cc0"), (0.5, "#dddddd"), (1.0, "#b40426"))
 MODEL_LANDMARK_COLOUR = "#ff4fd8"
+FLAG_STYLE = "color: #e0a040;"
 HIGHLIGHT_STYLE = "background: #7a1f1f; color: white; border-radius: 3px; padding: 0 4px;"
 
 
@@ -92,6 +93,13 @@ class ModelBox(QGroupBox):
         layout = QVBoxLayout(self)
         layout.setSpacing(4)
         layout.addLayout(form)
+        # Why the model's own checks distrust this prediction (not a long-axis LV, passes that
+        # disagree, ...): hidden when there is nothing to say.
+        self.flags_label = QLabel()
+        self.flags_label.setWordWrap(True)
+        self.flags_label.setStyleSheet(FLAG_STYLE)
+        self.flags_label.setVisible(False)
+        layout.addWidget(self.flags_label)
         layout.addLayout(self._build_cam(opacity, layer))
         self.legend = CamLegend()
         layout.addWidget(self.legend)
@@ -148,6 +156,11 @@ class ModelBox(QGroupBox):
         self.reference_si_label.setText(_fmt(reference))
         self.model_si_label.setText(_fmt(model))
         self._show_difference()
+
+    def show_flags(self, flags: list[str]) -> None:
+        """Show the prediction's warnings, or nothing when it raised none."""
+        self.flags_label.setText("Check: " + "; ".join(flags) if flags else "")
+        self.flags_label.setVisible(bool(flags))
 
     def threshold(self) -> float:
         return self.threshold_spin.value()

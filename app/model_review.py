@@ -88,6 +88,9 @@ class ModelReview(QObject):
         mine = self.session.reading.si if self.session.reading is not None else None
         reference = self.project.reference_si(image.id) if image is not None else None
         self.box.show_values(mine, reference, self.model_si())
+        row = self.prediction()
+        confidence = (row or {}).get("confidence") or {}
+        self.box.show_flags(list(confidence.get("flags") or []))
 
     # predicted landmarks ---------------------------------------------------------------------
     @Slot(bool)

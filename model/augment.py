@@ -1,6 +1,7 @@
 """Augmentation that keeps the SI: similarity transforms with landmarks, and intensity changes.
 
-Geometry: rotation over the full circle, flips, isotropic scale and translation, all applied as
+Geometry: rotation over the full circle (whole frames) or about the upright pose (the fine
+pass, see sample_batch), flips, isotropic scale and translation, all applied as
 one similarity matrix per image (never anisotropic scaling or shear, which would change the
 SI). Intensity: brightness, contrast, gamma, a smooth multiplicative bias field, blur, noise.
 """
@@ -13,16 +14,37 @@ import numpy as np
 import torch
 
 from model.config import AugmentConfig
-from model.preprocess import blur, canonical_pairs, map_points, similarity_matrix, warp
+from model.preprocess import (
+    blur,
+    canonical_pairs,
+    map_points,
+    similarity_matrix,
+    upright_angle,
+    warp,
+)
 
 
 def random_similarities(
-    n: int, size: int, mm_per_px: float, cfg: AugmentConfig, rng: np.random.Generator
+    n: int,
+    size: int,
+    mm_per_px: float,
+    cfg: AugmentConfig,
+    rng: np.random.Generator,
+    base_angles=None,
 ) -> list[np.ndarray]:
-    """n random input-to-input similarity matrices (see preprocess.similarity_matrix)."""
+    """n random input-to-input similarity matrices (see preprocess.similarity_matrix).
+
+    Without base_angles the rotation is anywhere on cfg.rotation_deg (the full circle by
+    default); with them, image k turns to base_angles[k] (its upright pose) give or take
+    cfg.upright_jitter_deg.
+    """
     out = []
-    for _ in range(n):
-        angle = math.radians(rng.uniform(-cfg.rotation_deg, cfg.rotation_deg))
+    for k in range(n):
+        if base_angles is None:
+            angle = math.radians(rng.uniform(-cfg.rotation_deg, cfg.rotation_deg))
+        else:
+            jitter = cfg.upright_jitter_deg
+            angle = base_angles[k] + math.radians(rng.uniform(-jitter, jitter))
         scale = math.exp(rng.uniform(math.log(cfg.scale_range[0]), math.log(cfg.scale_range[1])))
         flip = bool(cfg.flip and rng.random() < 0.5)
         shift = rng.uniform(-cfg.shift_mm, cfg.shift_mm, size=2) / mm_per_px
@@ -43,14 +65,29 @@ def sample_batch(
     mm_per_px: float,
     cfg: AugmentConfig | None,
     rng: np.random.Generator,
+    *,
+    upright: bool = False,
 ):
-    """Inputs (B,1,size,size) and landmarks (B,5,2) cut from cached sources, augmented or not."""
+    """Inputs (B,1,size,size) and landmarks (B,5,2) cut from cached sources, augmented or not.
+
+    upright=True turns each image so its long axis points up (the fine pass, which the
+    localising pass orients); augmentation then rotates only by cfg.upright_jitter_deg.
+    """
     b = src.shape[0]
     base = crop_matrix(src.shape[-1], size)
+    angles = None
+    if upright:
+        angles = [upright_angle(p) for p in src_points.cpu().numpy()]
     if cfg is None:
-        mats = [base] * b
+        plain = (
+            [np.eye(3)] * b
+            if angles is None
+            else [similarity_matrix(size, angle_rad=a) for a in angles]
+        )
+        mats = [base @ a for a in plain]
     else:
-        mats = [base @ a for a in random_similarities(b, size, mm_per_px, cfg, rng)]
+        sims = random_similarities(b, size, mm_per_px, cfg, rng, base_angles=angles)
+        mats = [base @ a for a in sims]
     images = warp(src.float(), torch.from_numpy(np.stack(mats)), size)
     pts = np.stack(
         [

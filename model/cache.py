@@ -11,6 +11,7 @@ from model.preprocess import (
     frame_tensor,
     grid_matrix,
     landmarks_array,
+    lv_centre,
     map_points,
     warp,
     whole_frame_matrix,
@@ -25,7 +26,7 @@ CONTEXT_FACTOR = 1.6
 class FrameCache:
     """Resampled frames of a set of samples (float16) with their landmarks in those grids.
 
-    fine: (N,1,C,C) at the fine mm/px, centred on the LV (mean of the landmarks);
+    fine: (N,1,C,C) at the fine mm/px, centred on the LV (preprocess.lv_centre), unrotated;
     coarse: (N,1,c,c) the whole frame padded square in mm (what the localising pass sees).
     """
 
@@ -53,7 +54,7 @@ def build_cache(samples, *, size: int, coarse_size: int, fov_mm: float) -> Frame
     for s in samples:
         img = frame_tensor(s.pixels)
         pts = landmarks_array(s.landmarks)
-        m_fine = grid_matrix(pts.mean(axis=0), s.spacing, mm_per_px, csize)
+        m_fine = grid_matrix(lv_centre(pts), s.spacing, mm_per_px, csize)
         m_coarse = whole_frame_matrix(s.pixels.shape[:2], s.spacing, coarse_size)
         for m, n, out, out_pts in (
             (m_fine, csize, fine, fine_pts),

@@ -12,7 +12,10 @@ from dataclasses import asdict, dataclass, field
 class AugmentConfig:
     """Ranges of the random augmentation (all geometric ones are similarities)."""
 
-    rotation_deg: float = 180.0
+    rotation_deg: float = 180.0  # whole frames (the localising pass): the full circle
+    # The fine pass sees the LV turned upright by the localising pass; this much rotation
+    # either way covers that pass's error in the axis direction.
+    upright_jitter_deg: float = 20.0
     flip: bool = True
     scale_range: tuple[float, float] = (0.9, 1.1)
     shift_mm: float = 15.0  # the fine pass must cope with an imperfect localisation
@@ -36,6 +39,10 @@ class TrainConfig:
     # Localising pass input (whole frame), px; equal to `size` so both passes share one batch.
     coarse_size: int = 128
     fov_mm: float = 160.0  # fine field of view, mm (isotropic)
+    # How the fine field of view is placed: "upright" (centred on the LV's axis midpoint, axis
+    # turned apex-up); checkpoints without this key used "mean" (landmark mean, unrotated).
+    fine_pose: str = "upright"
+    refine: int = 1  # extra fine passes at prediction, each placed by the previous one
     coarse_batch: int = 4  # whole-frame images per step that train the localising pass
     si_weight: float = 1.0
     seed: int = 0
@@ -59,5 +66,6 @@ class TrainConfig:
         aug = dict(d.pop("augment", {}))
         if "scale_range" in aug:
             aug["scale_range"] = tuple(aug["scale_range"])
+        d.setdefault("fine_pose", "mean")  # written before the upright pose existed
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         return cls(**known, augment=AugmentConfig(**aug))

@@ -68,6 +68,9 @@ def evaluate(
                 "si_landmarks": p.si_landmarks,
                 **{f"{n}_error_mm": e for n, e in err.items()},
                 "min_confidence": min(p.confidence.values()),
+                "centre_shift_mm": p.centre_shift_mm,
+                "axis_turn_deg": p.axis_turn_deg,
+                "flags": "; ".join(p.flags),
             }
         )
     ref = np.array([s.si for s in samples])
@@ -87,6 +90,7 @@ def evaluate(
         landmark_error_mm_median=float(np.median(errors)),
         landmark_error_mm_p90=float(np.percentile(errors, 90)),
         landmarks_degenerate=int(sum(not math.isfinite(r["si_landmarks"]) for r in rows)),
+        flagged=int(sum(bool(r["flags"]) for r in rows)),
     )
     return metrics, rows
 

@@ -22,8 +22,8 @@ LAYERS = ("layer3", "layer4")
 
 
 def cam_copy(model: nn.Module) -> nn.Module:
-    """A copy of the model for Grad-CAM: eval mode, no in-place ReLU, gradients on."""
-    clone = copy.deepcopy(model).eval()
+    """A copy of the model for Grad-CAM: float32, eval mode, no in-place ReLU."""
+    clone = copy.deepcopy(model).float().eval()  # float32 gradients, autocast as set up
     for m in clone.modules():
         if isinstance(m, nn.ReLU):
             m.inplace = False

@@ -57,13 +57,39 @@ class SIModel(nn.Module):
         c3 = self.layer3(c2)
         c4 = self.layer4(c3)
         pooled = torch.flatten(F.adaptive_avg_pool2d(c4, 1), 1)
-        si = self.si_head(pooled).squeeze(1) + SI_CENTER
+        # The SI head may be kept in float32 in an otherwise bf16 model (Predictor on the CPU).
+        si = self.si_head(pooled.to(self.si_head[0].weight.dtype)).squeeze(1) + SI_CENTER
         p = self.lateral[3](c4)
         for feat, lat in zip(
             (c3, c2, c1), (self.lateral[2], self.lateral[1], self.lateral[0]), strict=True
         ):
             p = lat(feat) + F.interpolate(p, size=feat.shape[-2:], mode="nearest")
         return {"si": si, "heatmaps": self.heatmap_head(p)}
+
+
+def fused_for_inference(model: SIModel) -> SIModel:
+    """An eval-mode copy with every batch norm folded into the convolution before it.
+
+    Same outputs (to float rounding) for about a tenth less time per image on the CPU, where
+    batch norm is a separate pass over every feature map. Only for prediction: the copy's
+    statistics are frozen into its weights.
+    """
+    import copy
+
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    fused = copy.deepcopy(model).eval()
+    pairs = [(fused.stem, "0", "1"), (fused.heatmap_head, "0", "1")]
+    for layer in (fused.layer1, fused.layer2, fused.layer3, fused.layer4):
+        for block in layer:
+            pairs += [(block, f"conv{k}", f"bn{k}") for k in (1, 2, 3)]
+            if block.downsample is not None:
+                pairs.append((block.downsample, "0", "1"))
+    for parent, conv_name, bn_name in pairs:
+        conv, bn = parent.get_submodule(conv_name), parent.get_submodule(bn_name)
+        parent.register_module(conv_name, fuse_conv_bn_eval(conv, bn))
+        parent.register_module(bn_name, nn.Identity())
+    return fused
 
 
 def load_backbone(model: SIModel, state: dict[str, torch.Tensor]) -> int:

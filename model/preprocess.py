@@ -51,6 +51,39 @@ def similarity_matrix(
     return back @ a @ to_c
 
 
+def lv_centre(points: np.ndarray) -> np.ndarray:
+    """Middle of the long axis (apex to hinge midpoint) of (..., 5, 2) landmarks.
+
+    The fine field of view is centred here: the cavity reaches about half the axis length to
+    either end, so the margin is the same at the apex and at the valve.
+    """
+    p = np.asarray(points, dtype=np.float64)
+    return (p[..., 0, :] + (p[..., 1, :] + p[..., 2, :]) / 2.0) / 2.0
+
+
+def upright_angle(points: np.ndarray, scale_xy=(1.0, 1.0)) -> float:
+    """Rotation for similarity_matrix that turns the long axis of (5, 2) points apex-up.
+
+    scale_xy converts the points' x and y units to a common unit (mm per pixel of the frame
+    for frame coordinates; 1 on an isotropic grid). On the input grid of
+    grid_matrix(...) @ similarity_matrix(size, angle_rad=upright_angle(...)) the apex lies
+    straight above the hinge midpoint, with or without a flip.
+    """
+    p = np.asarray(points, dtype=np.float64)
+    v = (p[0] - (p[1] + p[2]) / 2.0) * np.asarray(scale_xy, dtype=np.float64)
+    return math.atan2(v[1], v[0]) + math.pi / 2.0
+
+
+def upright_matrix(points, spacing: Spacing, mm_per_px: float, size: int) -> np.ndarray:
+    """M of the fine pass: `size` px at `mm_per_px`, centred on the LV, long axis upright.
+
+    points are landmarks in frame pixels (the localising pass's estimate at prediction time).
+    """
+    angle = upright_angle(points, (spacing.col_mm, spacing.row_mm))
+    grid = grid_matrix(lv_centre(points), spacing, mm_per_px, size)
+    return grid @ similarity_matrix(size, angle_rad=angle)
+
+
 def map_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Apply a 3x3 matrix to an (..., 2) array of (x, y) points."""
     pts = np.asarray(points, dtype=np.float64)

@@ -61,7 +61,13 @@ class Trainer:
         cfg, ts = self.config, self.train_set
         self.model.train()
         fine, fine_pts = sample_batch(
-            ts.fine[idx], ts.fine_points[idx], cfg.size, ts.fine_mm_per_px, cfg.augment, self.rng
+            ts.fine[idx],
+            ts.fine_points[idx],
+            cfg.size,
+            ts.fine_mm_per_px,
+            cfg.augment,
+            self.rng,
+            upright=True,
         )
         cidx = self.rng.choice(len(ts), size=min(cfg.coarse_batch, len(ts)), replace=False)
         # Whole frames differ in mm/px; a typical 400 mm field only sets the size of the shifts.

@@ -18,8 +18,8 @@ from model.si import si_from_landmarks
 def validate(model, setup, val_set, config, batch: int = 32) -> dict:
     """val_loss, SI MSE of both estimates and landmark error (mm) on the validation crops.
 
-    The fine crops are centred on the reference LV here; `sphericity evaluate` measures the
-    whole path (localising pass included) on the test split.
+    The fine crops are centred on the reference LV and turned upright by its axis here;
+    `sphericity evaluate` measures the whole path (localising pass included) on the test split.
     """
     if len(val_set) == 0:
         return {}
@@ -30,7 +30,7 @@ def validate(model, setup, val_set, config, batch: int = 32) -> dict:
     for start in range(0, len(val_set), batch):
         sl = slice(start, start + batch)
         fine, pts = sample_batch(
-            val_set.fine[sl], val_set.fine_points[sl], config.size, mm, None, rng
+            val_set.fine[sl], val_set.fine_points[sl], config.size, mm, None, rng, upright=True
         )
         coarse, cpts = sample_batch(
             val_set.coarse[sl], val_set.coarse_points[sl], config.coarse_size, 1.0, None, rng

@@ -153,6 +153,25 @@ def test_inspector_shows_model_si_beside_mine_and_the_reference(qtbot, tmp_path)
     assert again.model_box.threshold() == pytest.approx(0.5)
 
 
+def test_a_flagged_prediction_says_why_in_the_model_box(qtbot, tmp_path):
+    path, _truths, ids, run_id = _project_with_run(tmp_path)
+    with Project.open(path) as project:
+        row = project.predictions(run_id)[ids[1]]
+        why = "the model's passes disagree (LV centre moved 9 mm, axis turned 30 degrees)"
+        project.save_predictions(
+            run_id, [{**row, "image_id": ids[1], "confidence": {"apex": 0.1, "flags": [why]}}]
+        )
+    window = open_window(qtbot, path, "ann", "annotator")
+    label = window.model_box.flags_label
+    assert window.session.image.id == ids[0] and label.isHidden()
+    window.open_image(ids[1])
+    qtbot.waitUntil(lambda: window.session.image.id == ids[1])
+    assert not label.isHidden() and label.text() == f"Check: {why}"
+    window.open_image(ids[0])
+    qtbot.waitUntil(lambda: window.session.image.id == ids[0])
+    assert label.isHidden()
+
+
 def test_annotators_see_model_si_but_no_reference_or_difference(qtbot, tmp_path):
     path, *_ = _project_with_run(tmp_path)
     window = open_window(qtbot, path, "ann", "annotator")

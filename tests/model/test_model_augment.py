@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from synthetic_lv import ellipse_samples
 
 from core.geometry import Landmarks, Spacing, measure
@@ -15,8 +17,10 @@ from model.preprocess import (
     array_landmarks,
     grid_matrix,
     landmarks_array,
+    lv_centre,
     map_points,
     similarity_matrix,
+    upright_matrix,
     warp,
 )
 
@@ -88,3 +92,43 @@ def test_pairs_are_named_by_side_and_flips_keep_the_convention():
         u = p[0] - m
         side = [u[0] * (p[k] - m)[1] - u[1] * (p[k] - m)[0] for k in (1, 2, 3, 4)]
         assert side[0] > side[1] and side[2] > side[3]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    angle=st.floats(-math.pi, math.pi),
+    row_mm=st.floats(0.6, 2.5),
+    col_mm=st.floats(0.6, 2.5),
+    flip=st.booleans(),
+)
+def test_upright_matrix_puts_the_apex_straight_above_the_valve(angle, row_mm, col_mm, flip):
+    spacing = Spacing(row_mm, col_mm)
+    # LM turned by `angle` in mm space, then expressed in pixels of this spacing.
+    mm = landmarks_array(LM) * [1.0, 1.0]
+    c, s = math.cos(angle), math.sin(angle)
+    turned = (mm - mm.mean(axis=0)) @ np.array([[c, s], [-s, c]]) + 100.0
+    if flip:
+        turned[:, 0] = 200.0 - turned[:, 0]
+    px = turned / [col_mm, row_mm]
+    m = upright_matrix(px, spacing, 0.8, 96)
+    grid = map_points(np.linalg.inv(m), px)
+    apex, mid = grid[0], (grid[1] + grid[2]) / 2
+    assert apex[0] == pytest.approx(mid[0], abs=1e-6)
+    assert apex[1] < mid[1]
+    assert np.allclose(lv_centre(grid), (96 - 1) / 2.0)
+    got = measure(array_landmarks(grid), Spacing.isotropic(0.8)).si
+    assert got == pytest.approx(measure(array_landmarks(px), spacing).si, rel=1e-9)
+
+
+def test_fine_crops_are_upright_within_the_jitter():
+    samples = ellipse_samples(6, spacing=Spacing(1.5, 1.0))
+    cache = build_cache(samples, size=48, coarse_size=48, fov_mm=110.0)
+    rng = np.random.default_rng(5)
+    mm = cache.fine_mm_per_px
+    _, plain = sample_batch(cache.fine, cache.fine_points, 48, mm, None, rng, upright=True)
+    cfg = AugmentConfig(upright_jitter_deg=20.0)
+    _, jittered = sample_batch(cache.fine, cache.fine_points, 48, mm, cfg, rng, upright=True)
+    for pts, limit in ((plain.numpy(), 1e-4), (jittered.numpy(), 20.0 + 1e-4)):
+        axis = pts[:, 0] - (pts[:, 1] + pts[:, 2]) / 2
+        tilt = np.degrees(np.abs(np.arctan2(axis[:, 0], -axis[:, 1])))
+        assert tilt.max() <= limit
