@@ -77,7 +77,11 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
         help="train on submitted readings too, not only approved ones",
     )
     p.add_argument("--max-images", type=int, default=None, help="use at most this many images")
-    p.add_argument("--no-rotation", action="store_true", help="augment without rotations")
+    p.add_argument(
+        "--no-rotation",
+        action="store_true",
+        help="augment without rotations (whole frames, and the fine pass beyond its upright pose)",
+    )
     p.add_argument("--progress", choices=["human", "jsonl"], default="human")
 
 
@@ -181,7 +185,10 @@ def _train(args) -> int:
         patience=args.patience,
         include_submitted=args.include_submitted,
         max_images=args.max_images,
-        augment=AugmentConfig(rotation_deg=0.0 if args.no_rotation else 180.0),
+        augment=AugmentConfig(
+            rotation_deg=0.0 if args.no_rotation else 180.0,
+            upright_jitter_deg=0.0 if args.no_rotation else AugmentConfig().upright_jitter_deg,
+        ),
     )
     reporter = make_reporter(args.progress)
     with CancelFlag() as cancel, Project.open(args.project) as project:

@@ -2,8 +2,8 @@
 
 Set SPHERICITY_SCREENSHOTS_DIR=resources/screenshots to refresh the committed images, and
 SPHERICITY_SCREENSHOT_CHECKPOINT to a trained run's checkpoint for the Grad-CAM and comparison
-shots (the committed ones used a run trained on a GPU: see the commit message); without it an
-untrained 64 px network made here stands in, so the test still runs the whole path.
+shots (the committed ones used the default CPU run on 1,500 phantoms, README "The model");
+without it an untrained 64 px network made here stands in, so the test still runs the whole path.
 """
 
 from __future__ import annotations
