@@ -290,7 +290,8 @@ class ImageTableModel(QAbstractTableModel):
 
 def _model_si(project, run_id: int | None) -> dict[int, float]:
     """image id -> the run's model SI (its better head; default: the latest run that predicted)."""
-    from app.model_review import model_si_field
+    from app.model_review import run_si_kind
+    from core.model_si import model_si
 
     runs = {r.id: r for r in project.runs()}
     if run_id is None:
@@ -298,12 +299,9 @@ def _model_si(project, run_id: int | None) -> dict[int, float]:
         run_id = next((i for i in reversed(finished) if project.predictions(i)), None)
     if run_id is None or run_id not in runs:
         return {}
-    field = model_si_field(runs[run_id])
-    return {
-        image_id: float(row[field])
-        for image_id, row in project.predictions(run_id).items()
-        if row.get(field) is not None
-    }
+    kind = run_si_kind(runs[run_id])
+    values = {i: model_si(row, kind) for i, row in project.predictions(run_id).items()}
+    return {i: v for i, v in values.items() if v is not None}
 
 
 def _fmt(value: float | None) -> str:

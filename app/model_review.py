@@ -14,14 +14,14 @@ from PySide6.QtGui import QColor
 from app.model_box import MODEL_LANDMARK_COLOUR, ModelBox
 from app.predict_runner import PredictAllRunner
 from core.geometry import Landmarks, Spacing
+from core.model_si import model_si, prediction_flags
 
 PX_SPACING = Spacing(1.0, 1.0)  # the model's own convention for frames without spacing
 
 
-def model_si_field(run) -> str:
-    """The prediction field holding the run's model SI (the head that validated better)."""
-    kind = (run.model_si_kind or (run.metrics or {}).get("model_si_kind")) if run else None
-    return "si_landmarks" if kind == "landmarks" else "si_regression"
+def run_si_kind(run) -> str | None:
+    """The run's model SI estimate, "landmarks" or "regression" (the one that validated better)."""
+    return (run.model_si_kind or (run.metrics or {}).get("model_si_kind")) if run else None
 
 
 class ModelReview(QObject):
@@ -59,7 +59,7 @@ class ModelReview(QObject):
         if self.run is None:
             self.box.set_run("Model: no run yet (Model → Training panel)")
         else:
-            head = "landmark head" if model_si_field(self.run) == "si_landmarks" else "SI head"
+            head = "landmark head" if run_si_kind(self.run) == "landmarks" else "SI head"
             self.box.set_run(f"Model: run {self.run.id} ({head})")
         self.refresh()
 
@@ -68,9 +68,7 @@ class ModelReview(QObject):
         return self.predictions.get(image.id) if image is not None else None
 
     def model_si(self) -> float | None:
-        row = self.prediction()
-        value = row.get(model_si_field(self.run)) if row else None
-        return float(value) if value is not None else None
+        return model_si(self.prediction(), run_si_kind(self.run))
 
     def predicted_landmarks(self) -> Landmarks | None:
         row = self.prediction()
@@ -89,8 +87,7 @@ class ModelReview(QObject):
         reference = self.project.reference_si(image.id) if image is not None else None
         self.box.show_values(mine, reference, self.model_si())
         row = self.prediction()
-        confidence = (row or {}).get("confidence") or {}
-        self.box.show_flags(list(confidence.get("flags") or []))
+        self.box.show_flags(prediction_flags(row))
 
     # predicted landmarks ---------------------------------------------------------------------
     @Slot(bool)

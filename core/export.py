@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from core.geometry.types import LANDMARK_NAMES
+from core.model_si import model_si
 
 PER_CHOICES = ("reading", "image")
 ACTIVE_RUN_SETTING = "active_run_id"
@@ -154,7 +155,7 @@ class _Context:
     reference: dict[int, tuple[float, int]]  # image id -> (reference SI, readings averaged)
     reference_landmarks: dict[int, list]  # image id -> landmarks of the readings averaged
     run_id: int | None
-    model_si_key: str
+    model_si_kind: str | None
     predictions: dict[int, dict]
 
 
@@ -193,7 +194,7 @@ def _context(repo, selection: Selection) -> _Context:
         reference={i: (si, len(reference_landmarks[i])) for i, si in reference_si.items()},
         reference_landmarks=reference_landmarks,
         run_id=None if run is None else run.id,
-        model_si_key=f"si_{(run.model_si_kind if run else None) or 'regression'}",
+        model_si_kind=run.model_si_kind if run else None,
         predictions={} if run is None else repo.predictions(run.id),
     )
 
@@ -237,7 +238,7 @@ def _tail_cells(image, ctx: _Context) -> dict:
         "reference_si": reference_si,
         "n_reference_readings": n_reference,
         "model_run_id": ctx.run_id if prediction else None,
-        "model_si": prediction.get(ctx.model_si_key),
+        "model_si": model_si(prediction, ctx.model_si_kind),
         "model_si_regression": prediction.get("si_regression"),
         "model_si_landmarks": prediction.get("si_landmarks"),
     }

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from core.geometry import LANDMARK_NAMES, Landmarks, Spacing
+from core.model_si import model_si_field
 from model.checkpoint import load_checkpoint
 from model.config import TrainConfig
 from model.device import DeviceSetup, choose_device
@@ -36,7 +37,7 @@ from model.si import si_from_landmarks
 class Prediction:
     """A run's output for one frame (landmarks in the frame's own pixel coordinates)."""
 
-    si: float  # the run's model SI (regression or landmarks, whichever validated better)
+    si: float  # the run's model SI (core.model_si: its better estimate, regression if flagged)
     si_regression: float
     si_landmarks: float
     landmarks: Landmarks
@@ -134,8 +135,11 @@ class Predictor:
         for k, (_, spacing) in enumerate(frames):
             lm = array_landmarks(pts[k])
             si_lm = si_from_landmarks(lm, spacing)
-            model_si = si_lm if self.model_si_kind == "landmarks" else float(si_reg[k])
             shift, turn = pass_agreement(placed_by[k], pts[k], spacing)
+            flags = plausibility_flags(si_lm, conf[k], shift, turn)
+            # The run's better estimate, unless flags say its landmarks are not to be trusted.
+            use = model_si_field(self.model_si_kind, flags)
+            model_si = si_lm if use == "si_landmarks" else float(si_reg[k])
             preds.append(
                 Prediction(
                     si=float(model_si),
@@ -146,7 +150,7 @@ class Predictor:
                     fine_matrix=fine[k],
                     centre_shift_mm=shift,
                     axis_turn_deg=turn,
-                    flags=plausibility_flags(si_lm, conf[k], shift, turn),
+                    flags=flags,
                 )
             )
         return preds

@@ -328,6 +328,11 @@ def _print_evaluation(run, m: dict) -> None:
     print(
         f"run {run.id} on {m['n_images']} images (split {m['split']}"
         f"{', ' + m['source'] if m['source'] else ''}); model SI = {m['model_si_kind']}"
+        + (
+            " (regression where a prediction is flagged)"
+            if m["model_si_kind"] == "landmarks"
+            else ""
+        )
     )
     print(
         f"{'':12s}{'MSE':>9s}{'RMSE':>8s}{'MAE':>8s}{'r':>7s}{'R2':>7s}{'bias':>8s}"

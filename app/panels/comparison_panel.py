@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.panels.plot_widget import PlotWidget
+from core.model_si import model_si
 from core.stats import (
     AGREEMENT_STATUSES,
     bland_altman,
@@ -69,7 +70,8 @@ def comparison_points(project, run_id: int, *, split: str | None = None) -> Comp
     infos = {i: project.image(i) for i in ids}
     if split is not None:
         ids = [i for i in ids if infos[i].split == split]
-    model = [predictions[i][f"si_{kind}"] for i in ids]
+    values = [model_si(predictions[i], kind) for i in ids]
+    model = [np.nan if v is None else v for v in values]
     return ComparisonPoints(
         image_ids=np.asarray(ids, dtype=np.int64),
         model_si=np.asarray(model, dtype=float),
@@ -253,7 +255,7 @@ class ComparisonPanel(QWidget):
             return None
         kind = self._project.run(self._run_id).model_si_kind or "regression"
         predictions = self._project.predictions(self._run_id)
-        return {i: {"si": p.get(f"si_{kind}")} for i, p in predictions.items()}
+        return {i: {"si": model_si(p, kind)} for i, p in predictions.items()}
 
     def _on_pick(self, event) -> None:
         gid = event.artist.get_gid()

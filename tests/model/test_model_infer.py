@@ -152,3 +152,13 @@ def test_loose_files_are_read_by_the_importers_readers(tmp_path):
     )
     assert failed == [str(bad)] and [r["file"] for r in rows] == [str(png)]
     assert "flags" in rows[0]
+
+
+def test_a_flagged_prediction_of_a_landmark_run_takes_the_regression_si():
+    predictor = Predictor(SIModel(), CFG, choose_device("cpu", amp=False), "landmarks")
+    pixels, _, _ = ellipse_frame(5)
+    (pred,) = predictor.predict([(pixels, SPACING)])
+    # An untrained network's maps are flat: the apex and hinges have low confidence.
+    assert any("low confidence" in f for f in pred.flags)
+    assert pred.si == pred.si_regression
+    assert pred.si_regression != pred.si_landmarks

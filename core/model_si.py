@@ -1,0 +1,31 @@
+"""The model SI of a stored prediction: one rule for the window, the export and the model.
+
+A run records which of its two SI estimates validated better (its `model_si_kind`). Where a
+prediction is flagged (model.infer.plausibility_flags: the passes disagree, the apex or hinge
+maps are flat, the SI is out of range) its landmarks are not to be trusted, so the SI from them
+gives way to the regression head, which reads the same crop but needs no point placed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+
+def prediction_flags(row: Mapping | None) -> list[str]:
+    """The flags stored with a prediction row (inside its confidence), [] when none."""
+    confidence = (row or {}).get("confidence") or {}
+    return list(confidence.get("flags") or [])
+
+
+def model_si_field(kind: str | None, flags=()) -> str:
+    """ "si_landmarks" or "si_regression": where the model SI of a prediction comes from."""
+    return "si_landmarks" if kind == "landmarks" and not flags else "si_regression"
+
+
+def model_si(row: Mapping | None, kind: str | None) -> float | None:
+    """The run's model SI from a prediction row (si_regression, si_landmarks, confidence)."""
+    if not row:
+        return None
+    value = row.get(model_si_field(kind, prediction_flags(row)))
+    return float(value) if value is not None and math.isfinite(value) else None
