@@ -96,6 +96,14 @@ TRAILING_FILES = {"predict": "files"}
 def _run_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run", default="latest", help="run id or 'latest' (the newest finished)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument(
+        "--refine",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refining fine passes (default: the run's, 1); 0 is about 40 %% faster, a little "
+        "less accurate, and its flags see the localising pass's larger shifts",
+    )
 
 
 def _predict_arguments(p: argparse.ArgumentParser) -> None:
@@ -243,7 +251,12 @@ def _predictor_for(project, args):
     from model.predict import resolve_run
 
     run = resolve_run(project, args.run)
-    return run, Predictor.from_checkpoint(run.checkpoint_path, device=args.device)
+    predictor = Predictor.from_checkpoint(run.checkpoint_path, device=args.device)
+    if args.refine is not None:
+        if args.refine < 0:
+            raise ValueError("--refine must be 0 or more")
+        predictor.config.refine = args.refine
+    return run, predictor
 
 
 def _predict(args) -> int:

@@ -64,6 +64,9 @@ def test_train_jsonl_then_predict_evaluate_gradcam(tmp_path, capsys):
     argv = ["predict", path, "--run", "latest", str(png), str(png), "--csv", str(again)]
     assert main([*argv, "--spacing-mm", "2"]) == 0
     assert [r["file"] for r in csv.DictReader(again.open(encoding="utf-8"))] == [str(png)] * 2
+    assert main([*argv, "--refine", "0"]) == 0  # fewer passes, same columns
+    assert main([*argv, "--refine", "-1"]) == 1
+    assert "--refine must be 0 or more" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["runs", path, "stray"])  # extra words elsewhere are still refused
 
