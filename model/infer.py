@@ -7,6 +7,7 @@ re-centre and re-orient on the previous fine estimate (the last one is the predi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +44,9 @@ class Prediction:
     landmarks: Landmarks
     confidence: dict[str, float]
     fine_matrix: np.ndarray  # fine input pixel -> frame pixel (Grad-CAM maps back with it)
-    # How far the LV centre (mm) and the long axis (degrees) moved between the last two
-    # passes: on frames like the training ones the passes agree; elsewhere they wander.
+    # How far the LV centre (mm) and the long axis (degrees) moved between the last two fine
+    # passes (NaN without a refining pass): on frames like the training ones the passes
+    # agree; elsewhere they wander.
     centre_shift_mm: float = float("nan")
     axis_turn_deg: float = float("nan")
     flags: tuple[str, ...] = ()  # plain-language reasons to distrust this prediction
@@ -127,7 +129,8 @@ class Predictor:
         coarse = [whole_frame_matrix(p.shape[:2], s, cfg.coarse_size) for p, s in frames]
         pts, _, _ = self._points(tensors, coarse, cfg.coarse_size)
         # Fine passes: each reads the field of view placed by the previous estimate.
-        for _ in range(1 + max(0, cfg.refine if cfg.fine_pose == "upright" else 0)):
+        refining = max(0, cfg.refine if cfg.fine_pose == "upright" else 0)
+        for _ in range(1 + refining):
             placed_by = pts
             fine = [self._fine_matrix(p, s) for p, (_, s) in zip(pts, frames, strict=True)]
             pts, conf, si_reg = self._points(tensors, fine, cfg.size)
@@ -135,7 +138,10 @@ class Predictor:
         for k, (_, spacing) in enumerate(frames):
             lm = array_landmarks(pts[k])
             si_lm = si_from_landmarks(lm, spacing)
-            shift, turn = pass_agreement(placed_by[k], pts[k], spacing)
+            # Agreement between two fine passes; the localising pass is too coarse to compare.
+            shift, turn = (
+                pass_agreement(placed_by[k], pts[k], spacing) if refining else (math.nan, math.nan)
+            )
             flags = plausibility_flags(si_lm, conf[k], shift, turn)
             # The run's better estimate, unless flags say its landmarks are not to be trusted.
             use = model_si_field(self.model_si_kind, flags)

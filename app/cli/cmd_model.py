@@ -102,7 +102,7 @@ def _run_argument(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="refining fine passes (default: the run's, 1); 0 is about 40 %% faster, a little "
-        "less accurate, and its flags see the localising pass's larger shifts",
+        "less accurate, and cannot flag passes that disagree",
     )
 
 
