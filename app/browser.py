@@ -290,8 +290,7 @@ class ImageTableModel(QAbstractTableModel):
 
 def _model_si(project, run_id: int | None) -> dict[int, float]:
     """image id -> the run's model SI (its better head; default: the latest run that predicted)."""
-    from app.model_review import run_si_kind
-    from core.model_si import model_si
+    from core.model_si import model_si, run_si_kind
 
     runs = {r.id: r for r in project.runs()}
     if run_id is None:

@@ -14,14 +14,9 @@ from PySide6.QtGui import QColor
 from app.model_box import MODEL_LANDMARK_COLOUR, ModelBox
 from app.predict_runner import PredictAllRunner
 from core.geometry import Landmarks, Spacing
-from core.model_si import model_si, prediction_flags
+from core.model_si import model_si, prediction_flags, run_si_kind
 
 PX_SPACING = Spacing(1.0, 1.0)  # the model's own convention for frames without spacing
-
-
-def run_si_kind(run) -> str | None:
-    """The run's model SI estimate, "landmarks" or "regression" (the one that validated better)."""
-    return (run.model_si_kind or (run.metrics or {}).get("model_si_kind")) if run else None
 
 
 class ModelReview(QObject):

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from core.geometry.types import LANDMARK_NAMES
-from core.model_si import model_si
+from core.model_si import model_si, run_si_kind
 
 PER_CHOICES = ("reading", "image")
 ACTIVE_RUN_SETTING = "active_run_id"
@@ -194,7 +194,7 @@ def _context(repo, selection: Selection) -> _Context:
         reference={i: (si, len(reference_landmarks[i])) for i, si in reference_si.items()},
         reference_landmarks=reference_landmarks,
         run_id=None if run is None else run.id,
-        model_si_kind=run.model_si_kind if run else None,
+        model_si_kind=run_si_kind(run),
         predictions={} if run is None else repo.predictions(run.id),
     )
 

@@ -18,6 +18,16 @@ def prediction_flags(row: Mapping | None) -> list[str]:
     return list(confidence.get("flags") or [])
 
 
+def run_si_kind(run) -> str | None:
+    """A run's model SI estimate, "landmarks" or "regression" (the one that validated better).
+
+    Read from the run row, else from its metrics (where the trainer also records it).
+    """
+    if run is None:
+        return None
+    return run.model_si_kind or (run.metrics or {}).get("model_si_kind")
+
+
 def model_si_field(kind: str | None, flags=()) -> str:
     """ "si_landmarks" or "si_regression": where the model SI of a prediction comes from."""
     return "si_landmarks" if kind == "landmarks" and not flags else "si_regression"

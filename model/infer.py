@@ -25,6 +25,7 @@ from model.preprocess import (
     array_landmarks,
     frame_tensor,
     grid_matrix,
+    long_axis,
     lv_centre,
     map_points,
     upright_matrix,
@@ -101,7 +102,8 @@ class Predictor:
         mm_per_px = cfg.fov_mm / cfg.size
         if cfg.fine_pose == "upright":
             return upright_matrix(points, spacing, mm_per_px, cfg.size)
-        return grid_matrix(points.mean(axis=0), spacing, mm_per_px, cfg.size)  # runs before 0.2
+        # Checkpoints from before the upright pose: landmark mean, unrotated.
+        return grid_matrix(points.mean(axis=0), spacing, mm_per_px, cfg.size)
 
     @torch.no_grad()
     def _points(self, frames: list[torch.Tensor], mats: list[np.ndarray], size: int):
@@ -176,8 +178,7 @@ def pass_agreement(before: np.ndarray, after: np.ndarray, spacing: Spacing) -> t
     """(centre shift in mm, axis turn in degrees) between two landmark estimates in frame px."""
     mm = np.array([spacing.col_mm, spacing.row_mm])
     shift = float(np.linalg.norm((lv_centre(after) - lv_centre(before)) * mm))
-    a = (before[0] - (before[1] + before[2]) / 2) * mm
-    b = (after[0] - (after[1] + after[2]) / 2) * mm
+    a, b = long_axis(before, mm), long_axis(after, mm)
     cos = float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
     return shift, float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
 

@@ -61,6 +61,12 @@ def lv_centre(points: np.ndarray) -> np.ndarray:
     return (p[..., 0, :] + (p[..., 1, :] + p[..., 2, :]) / 2.0) / 2.0
 
 
+def long_axis(points: np.ndarray, scale_xy=(1.0, 1.0)) -> np.ndarray:
+    """Hinge midpoint -> apex vector of (5, 2) points, x and y scaled by scale_xy."""
+    p = np.asarray(points, dtype=np.float64)
+    return (p[0] - (p[1] + p[2]) / 2.0) * np.asarray(scale_xy, dtype=np.float64)
+
+
 def upright_angle(points: np.ndarray, scale_xy=(1.0, 1.0)) -> float:
     """Rotation for similarity_matrix that turns the long axis of (5, 2) points apex-up.
 
@@ -69,8 +75,7 @@ def upright_angle(points: np.ndarray, scale_xy=(1.0, 1.0)) -> float:
     grid_matrix(...) @ similarity_matrix(size, angle_rad=upright_angle(...)) the apex lies
     straight above the hinge midpoint, with or without a flip.
     """
-    p = np.asarray(points, dtype=np.float64)
-    v = (p[0] - (p[1] + p[2]) / 2.0) * np.asarray(scale_xy, dtype=np.float64)
+    v = long_axis(points, scale_xy)
     return math.atan2(v[1], v[0]) + math.pi / 2.0
 
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.panels.plot_widget import PlotWidget
-from core.model_si import model_si
+from core.model_si import model_si, run_si_kind
 from core.stats import (
     AGREEMENT_STATUSES,
     bland_altman,
@@ -63,7 +63,7 @@ class ComparisonPoints:
 def comparison_points(project, run_id: int, *, split: str | None = None) -> ComparisonPoints:
     """Images that have both a reference SI and a prediction of `run_id`."""
     run = project.run(run_id)
-    kind = run.model_si_kind or "regression"
+    kind = run_si_kind(run)
     predictions = project.predictions(run_id)
     references = project.reference_si_map()
     ids = sorted(set(predictions) & set(references))
@@ -253,7 +253,7 @@ class ComparisonPanel(QWidget):
     def _model_predictions(self) -> dict[int, dict] | None:
         if self._run_id is None:
             return None
-        kind = self._project.run(self._run_id).model_si_kind or "regression"
+        kind = run_si_kind(self._project.run(self._run_id))
         predictions = self._project.predictions(self._run_id)
         return {i: {"si": model_si(p, kind)} for i, p in predictions.items()}
 

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.model_si import run_si_kind
+
 ACTIVE_RUN_SETTING = "active_run_id"
 COLUMNS = (
     "Run",
@@ -191,7 +193,7 @@ def _remove_run_files(checkpoint: Path) -> None:
 
 def _run_cells(run, active: int | None) -> list[str]:
     metrics = run.metrics or {}
-    kind = run.model_si_kind or metrics.get("model_si_kind") or "regression"
+    kind = run_si_kind(run) or "regression"
     test = (metrics.get("evaluation") or {}).get("test", {}).get(kind, {})
     snapshot = run.data_snapshot or {}
     landmark_mm = metrics.get("val_landmark_error_mm_median")
