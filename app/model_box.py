@@ -157,10 +157,28 @@ class ModelBox(QGroupBox):
         self.model_si_label.setText(_fmt(model))
         self._show_difference()
 
-    def show_flags(self, flags: list[str]) -> None:
-        """Show the prediction's warnings, or nothing when it raised none."""
-        self.flags_label.setText("Check: " + "; ".join(flags) if flags else "")
+    def show_flags(self, flags: list[str], *, regression_si: bool = False) -> None:
+        """Show the prediction's warnings, one a line, or nothing when it raised none.
+
+        regression_si: the model SI shown comes from the SI head because of the flags.
+        """
+        lines = ["Check:", *(f"• {f}" for f in flags)]
+        if regression_si:
+            lines.append("The model SI here is the SI head's.")
+        self.flags_label.setText("\n".join(lines) if flags else "")
         self.flags_label.setVisible(bool(flags))
+        self._fit_flags()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_flags()
+
+    def _fit_flags(self) -> None:
+        # A scroll area sizes its contents from minimum sizes, which ignore how tall a
+        # word-wrapped label grows at its width: give the label that height explicitly.
+        label = self.flags_label
+        width = label.width() if label.width() > 50 else self.contentsRect().width()
+        label.setMinimumHeight(label.heightForWidth(width) if label.text() else 0)
 
     def threshold(self) -> float:
         return self.threshold_spin.value()

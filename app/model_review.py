@@ -81,8 +81,9 @@ class ModelReview(QObject):
         mine = self.session.reading.si if self.session.reading is not None else None
         reference = self.project.reference_si(image.id) if image is not None else None
         self.box.show_values(mine, reference, self.model_si())
-        row = self.prediction()
-        self.box.show_flags(prediction_flags(row))
+        flags = prediction_flags(self.prediction())
+        kind = run_si_kind(self.run)
+        self.box.show_flags(flags, regression_si=kind == "landmarks" and bool(flags))
 
     # predicted landmarks ---------------------------------------------------------------------
     @Slot(bool)

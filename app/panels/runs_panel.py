@@ -194,7 +194,8 @@ def _remove_run_files(checkpoint: Path) -> None:
 def _run_cells(run, active: int | None) -> list[str]:
     metrics = run.metrics or {}
     kind = run_si_kind(run) or "regression"
-    test = (metrics.get("evaluation") or {}).get("test", {}).get(kind, {})
+    # The model SI as predictions give it (its estimate, the regression head where flagged).
+    test = (metrics.get("evaluation") or {}).get("test", {}).get("model", {})
     snapshot = run.data_snapshot or {}
     landmark_mm = metrics.get("val_landmark_error_mm_median")
     return [

@@ -114,3 +114,23 @@ def test_comparison_panel_metrics_and_click(qtbot, project, tmp_path):
         assert out.stat().st_size > 1000
     panel.split_combo.setCurrentText("test")
     assert len(panel._points.image_ids) == 4
+
+
+def test_the_runs_table_shows_the_model_sis_test_r2():
+    from types import SimpleNamespace
+
+    from app.panels.runs_panel import COLUMNS, _run_cells
+
+    evaluation = {"test": {"model": {"r2": 0.976}, "landmarks": {"r2": 0.886}}}
+    run = SimpleNamespace(
+        id=6,
+        created_at=None,
+        status="done",
+        data_snapshot={"n_images": 1500},
+        model_si_kind="landmarks",
+        metrics={"evaluation": evaluation, "val_mse_landmarks": 0.0003},
+        device="cpu",
+        duration_s=1240.0,
+    )
+    cells = dict(zip(COLUMNS, _run_cells(run, None), strict=True))
+    assert cells["Model SI"] == "landmarks" and cells["Test R²"] == "0.976"

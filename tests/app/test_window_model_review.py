@@ -166,10 +166,27 @@ def test_a_flagged_prediction_says_why_in_the_model_box(qtbot, tmp_path):
     assert window.session.image.id == ids[0] and label.isHidden()
     window.open_image(ids[1])
     qtbot.waitUntil(lambda: window.session.image.id == ids[1])
-    assert not label.isHidden() and label.text() == f"Check: {why}"
+    assert not label.isHidden() and label.text() == f"Check:\n• {why}"
     window.open_image(ids[0])
     qtbot.waitUntil(lambda: window.session.image.id == ids[0])
     assert label.isHidden()
+
+
+def test_a_flagged_landmark_prediction_shows_the_si_heads_value(qtbot, tmp_path):
+    path, _truths, ids, run_id = _project_with_run(tmp_path)  # SI head 0.40, 0.90, 0.55
+    with Project.open(path) as project:
+        project.update_run(run_id, model_si_kind="landmarks")  # landmarks say 0.5 everywhere
+        row = project.predictions(run_id)[ids[1]]
+        why = ["SI 1.30 is outside 0.3-1.05", "low confidence in the apex or mitral hinges"]
+        flagged = {**row, "image_id": ids[1], "confidence": {"flags": why}}
+        project.save_predictions(run_id, [flagged])
+    window = open_window(qtbot, path, "rita", "reviewer")
+    box = window.model_box
+    assert box.model_si_label.text() == "0.500" and box.flags_label.isHidden()
+    window.open_image(ids[1])
+    qtbot.waitUntil(lambda: window.session.image.id == ids[1])
+    assert box.model_si_label.text() == "0.900"
+    assert box.flags_label.text().endswith("The model SI here is the SI head's.")
 
 
 def test_annotators_see_model_si_but_no_reference_or_difference(qtbot, tmp_path):
