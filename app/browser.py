@@ -27,7 +27,7 @@ PAGE_SIZE = 200
 # mean) nor how far readers disagree.
 REVIEW_ONLY_COLUMNS = (6,)
 REVIEW_ONLY_FILTERS = ("disagree",)
-STORE_ORDER = {0: "series", 1: "frame_index", 2: "view"}  # column -> the store's order_by
+STORE_ORDER = {0: "series_id", 1: "frame_index", 2: "view"}  # column -> the store's order_by
 MAX_PAGES = 40
 MODEL_DIFFERENCE_BRUSH = QColor(122, 31, 31, 150)  # the inspector's highlight, translucent
 COLUMNS = ("Series", "Frame", "View", "ED/ES", "Mine", "Readings", "Ref SI", "Model SI", "mm")
@@ -83,6 +83,7 @@ class ImageTableModel(QAbstractTableModel):
         self._summary: dict[int, ReadingSummary] = {}
         self._reference: dict[int, float] = {}
         self._model_si: dict[int, float] = {}
+        self._series_labels: dict[int, str] = {}  # series id -> short label; the key is a tooltip
         self._model_run = model_run  # None: the latest finished run with predictions
         self._model_threshold: float | None = None  # None: no highlight (annotators: blinded)
         self._resetting = False
@@ -112,6 +113,8 @@ class ImageTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return info.id
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            return f"series key {info.series_key}"
         if role == Qt.ItemDataRole.BackgroundRole and self.model_differs(info.id):
             return MODEL_DIFFERENCE_BRUSH
         return None
@@ -131,7 +134,7 @@ class ImageTableModel(QAbstractTableModel):
     def _cell(self, info, column: int):
         summary = self._summary.get(info.id)
         if column == 0:
-            return info.series_key
+            return self.series_label(info)
         if column == 1:
             return str(info.frame_index)
         if column == 2:
@@ -147,6 +150,10 @@ class ImageTableModel(QAbstractTableModel):
         if column == 7:
             return _fmt(self._model_si.get(info.id))
         return "yes" if info.spacing is not None else "no"
+
+    def series_label(self, info) -> str:
+        """The image's series as people read it (subject, series number, view)."""
+        return self._series_labels.get(info.series_id, info.series_key[:8])
 
     # paging ----------------------------------------------------------------------------------
     def image_at(self, row: int):
@@ -264,6 +271,7 @@ class ImageTableModel(QAbstractTableModel):
             self._summary = summarize(self._project.readings(), self._me)
             self._reference = self._project.reference_si_map()
             self._model_si = _model_si(self._project, self._model_run)
+            self._series_labels = {i: n.label for i, n in self._project.series_names().items()}
             self._pages.clear()
             self._count = self._project.count_images(self._store_filter())
             self._ids = self._sorted_ids()

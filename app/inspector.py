@@ -171,7 +171,8 @@ class InspectorPanel(QWidget):
         return self.review_box
 
     # updates ---------------------------------------------------------------------------------
-    def set_image(self, info) -> None:
+    def set_image(self, info, series_label: str | None = None) -> None:
+        """Show the image's facts; the series by its short label, its key as a tooltip."""
         self._spacing = info.spacing if info is not None else None
         self._shape = tuple(info.shape[:2]) if info is not None else None
         if info is None:
@@ -183,10 +184,12 @@ class InspectorPanel(QWidget):
             else "spacing unknown (pixels)"
         )
         flags = " · ED" if info.is_ed else " · ES" if info.is_es else ""
+        view = "" if info.view == "unknown" or series_label else f"{info.view} · "
         self.image_label.setText(
-            f"<b>{info.series_key}</b> · frame {info.frame_index}{flags}<br>"
-            f"{info.view} · {info.shape[1]}×{info.shape[0]} px · {spacing}"
+            f"<b>{series_label or info.series_key[:8]}</b> · frame {info.frame_index}{flags}<br>"
+            f"{view}{info.shape[1]}×{info.shape[0]} px · {spacing}"
         )
+        self.image_label.setToolTip(f"series key {info.series_key}")
 
     def set_role(self, reviews: bool) -> None:
         self._reviews = reviews

@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
             self.canvas.set_image(pixels, info.spacing, window)
         finally:
             self._loading_image = False
-        self.inspector.set_image(info)
+        self.inspector.set_image(info, self.browser.model.series_label(info))
         self.status.set_spacing(info.spacing)
         self.cine.show_series(self.project, info)
         self._prefetch_around(info.id)
@@ -297,7 +297,7 @@ class MainWindow(QMainWindow):
         (self.project.set_ed if which == "ed" else self.project.set_es)(image.id)
         self.session.image = self.project.image(image.id)
         self.cine.refresh_flags(self.project)
-        self.inspector.set_image(self.session.image)
+        self.inspector.set_image(self.session.image, self.browser.model.series_label(image))
         self.browser.model.refresh_image(image.id)
 
     # reading ---------------------------------------------------------------------------------

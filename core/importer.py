@@ -264,6 +264,7 @@ def _write(project, unit: _Unit, decoded: DecodedFile, fallback, source) -> list
         series_id = repo.add_series(
             unit.series_key or decoded.series_key,
             subject_key=decoded.subject_key,
+            view=decoded.view,
             source=source,
             frame_interval_ms=unit.frame_interval_ms or decoded.frame_interval_ms,
         )
@@ -278,6 +279,7 @@ def _write(project, unit: _Unit, decoded: DecodedFile, fallback, source) -> list
                     frame.pixels,
                     frame_index=unit.frame_offset + index,
                     spacing=frame.spacing or fallback,
+                    view=decoded.view,
                     source=source,
                     is_ed=index == ed,
                     window=frame.window,

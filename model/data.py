@@ -1,16 +1,16 @@
-"""Training data from a project: labelled images, splits by series, snapshot and labels hash."""
+"""Training data from a project: labelled images, splits by subject, snapshot and labels hash."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import random
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.geometry import LANDMARK_NAMES, Landmarks, Spacing
+from core.splits import image_splits
 
 SPLITS = ("train", "val", "test")
 # Without a recorded spacing the store measures SI on square pixels; the model does the same.
@@ -29,6 +29,7 @@ class Sample:
     si: float
     split: str | None
     source: str = "real"
+    subject: str = ""  # the split group's readable name (core.series_names): "S2" or "series 7"
 
 
 def reading_statuses(include_submitted: bool) -> tuple[str, ...]:
@@ -49,26 +50,18 @@ def labelled_readings(project, include_submitted: bool = False) -> dict[int, lis
     return dict(by_image)
 
 
-def assign_splits(project, image_ids, *, seed: int = 0, fractions=(0.8, 0.1, 0.1)) -> dict:
-    """Give images without a split one, whole series at a time, and record it in the project.
+def assign_splits(project, image_ids, *, seed: int = 0) -> dict:
+    """Give images without a split one, whole subjects at a time, and record it in the project.
 
-    Series that already have a split keep it, so frames of one cine never cross splits and
-    a test set stays a test set across runs. Returns image id -> split for all image_ids.
+    The rule is core.splits: a subject (the series where the subject is unknown) sits on one
+    side only, groups that already have a split keep it, so a test set stays a test set across
+    runs. Returns image id -> split for all image_ids.
     """
-    infos = {i: project.image(i) for i in image_ids}
-    series_split: dict[int, str] = {}
-    for info in infos.values():
-        if info.split is not None:
-            series_split.setdefault(info.series_id, info.split)
-    new_series = sorted({i.series_id for i in infos.values()} - set(series_split))
-    random.Random(seed).shuffle(new_series)
-    n = len(new_series)
-    n_val = max(1, round(n * fractions[1])) if n >= 3 else 0
-    n_test = max(1, round(n * fractions[2])) if n >= 3 else 0
-    for k, series_id in enumerate(new_series):
-        series_split[series_id] = "val" if k < n_val else "test" if k < n_val + n_test else "train"
-    result = {i: series_split[info.series_id] for i, info in infos.items()}
-    changed = {i: s for i, s in result.items() if infos[i].split != s}
+    groups_and_splits = project.split_groups()
+    groups = {i: g for i, (g, _) in groups_and_splits.items()}
+    known = {i: s for i, (_, s) in groups_and_splits.items()}
+    result = image_splits(image_ids, groups, known, seed=seed)
+    changed = {i: s for i, s in result.items() if known.get(i) != s}
     if changed:
         project.set_split(changed)
     return result
@@ -81,6 +74,7 @@ def load_samples(
     readings = labelled_readings(project, include_submitted)
     ids = sorted(readings if image_ids is None else set(image_ids) & set(readings))
     split_of = assign_splits(project, ids, seed=seed)
+    names = project.series_names()
     samples = []
     for image_id in ids:
         if splits is not None and split_of[image_id] not in splits:
@@ -97,6 +91,7 @@ def load_samples(
                 si=float(np.mean([r.si for r in group])),
                 split=split_of[image_id],
                 source=info.source,
+                subject=names[info.series_id].group,
             )
         )
     return samples

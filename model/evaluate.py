@@ -60,6 +60,7 @@ def evaluate(
         rows.append(
             {
                 "image_id": s.image_id,
+                "subject": s.subject,
                 "split": s.split,
                 "source": s.source,
                 "si_reference": s.si,
@@ -91,8 +92,40 @@ def evaluate(
         landmark_error_mm_p90=float(np.percentile(errors, 90)),
         landmarks_degenerate=int(sum(not math.isfinite(r["si_landmarks"]) for r in rows)),
         flagged=int(sum(bool(r["flags"]) for r in rows)),
+        subjects=subject_summary(rows),
+    )
+    metrics["per_subject"] = regression_metrics(
+        np.array([g["si_mean"] for g in metrics["subjects"]]),
+        np.array([g["si_reference_mean"] for g in metrics["subjects"]]),
     )
     return metrics, rows
+
+
+def subject_summary(rows: list[dict]) -> list[dict]:
+    """Per subject (split group): frames, mean reference and model SI, frame-level RMSE and bias.
+
+    Frames of one cine are alike, so a figure over frames mostly counts the subjects with the
+    most frames; the subject means give each patient one vote.
+    """
+    by_subject: dict[str, list[dict]] = {}
+    for row in rows:
+        by_subject.setdefault(row["subject"], []).append(row)
+    out = []
+    for subject, group in sorted(by_subject.items()):
+        ref = np.array([r["si_reference"] for r in group])
+        si = np.array([r["si"] for r in group])
+        err = si - ref
+        out.append(
+            {
+                "subject": subject,
+                "n_images": len(group),
+                "si_reference_mean": float(ref.mean()),
+                "si_mean": float(np.nanmean(si)) if np.isfinite(si).any() else math.nan,
+                "rmse": float(np.sqrt(np.nanmean(err**2))) if np.isfinite(err).any() else math.nan,
+                "bias": float(np.nanmean(err)) if np.isfinite(err).any() else math.nan,
+            }
+        )
+    return out
 
 
 def write_rows_csv(path: Path, rows: list[dict]) -> Path:

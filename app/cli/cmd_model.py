@@ -364,6 +364,28 @@ def _print_evaluation(run, m: dict) -> None:
     )
     if m.get("flagged"):
         print(f"{m['flagged']} of {m['n_images']} images flagged (see the CSV's flags column)")
+    _print_subjects(m)
+
+
+def _print_subjects(m: dict) -> None:
+    """Per subject: a patient's frames are alike, so each subject also gets one vote."""
+    subjects = m.get("subjects") or []
+    if not subjects:
+        return
+    s = m["per_subject"]
+    print(
+        f"per subject ({len(subjects)}; model SI of the subject means): "
+        f"RMSE {s['rmse']:.4f}, bias {s['bias']:+.4f}, r {s['pearson_r']:.3f}"
+    )
+    shown = subjects if len(subjects) <= 12 else subjects[:12]
+    print(f"  {'subject':12s}{'frames':>7s}{'ref SI':>8s}{'model':>8s}{'RMSE':>8s}{'bias':>8s}")
+    for g in shown:
+        print(
+            f"  {g['subject']:12s}{g['n_images']:7d}{g['si_reference_mean']:8.3f}"
+            f"{g['si_mean']:8.3f}{g['rmse']:8.4f}{g['bias']:+8.4f}"
+        )
+    if len(shown) < len(subjects):
+        print(f"  ... {len(subjects) - len(shown)} more in the JSON (--json)")
 
 
 def _bench(args) -> int:

@@ -23,6 +23,7 @@ from core.geometry import GeometryError, Spacing
 from core.imaging.deid import content_key, pseudonym
 from core.imaging.pixels import finite_number, rescale, to_grayscale
 from core.imaging.types import DecodedFile, DecodedFrame, ImageReadError, Limits
+from core.imaging.view import view_from_description
 
 # Anything a corrupt or hostile file can make pydicom or a decoder plugin raise while parsing.
 PARSE_ERRORS = (
@@ -254,6 +255,9 @@ def _decode(ds, data: bytes, secret, limits: Limits) -> DecodedFile:
         subject_key=pseudonym(secret, "patient", patient) if patient else None,
         ed_index=ed,
         frame_interval_ms=_frame_interval_ms(ds, times),
+        view=view_from_description(
+            str(_get(ds, "SeriesDescription", "")), str(_get(ds, "ProtocolName", ""))
+        ),
     )
 
 

@@ -63,3 +63,4 @@ class DecodedFile:
     subject_key: str | None = None
     ed_index: int | None = None  # the frame the data marks as ED, if any
     frame_interval_ms: float | None = None
+    view: str = "unknown"  # from the series description (core.imaging.view), never the text

@@ -10,6 +10,8 @@ from sqlalchemy import Select, and_, exists, func, not_, select, update
 from sqlalchemy.orm import Session
 
 from core.geometry import Spacing
+from core.series_names import SeriesName, series_names
+from core.splits import split_group
 from core.store import pixels as pixel_codec
 from core.store.errors import NotFoundError, StoreError
 from core.store.models import (
@@ -205,6 +207,19 @@ class ImagesMixin:
             by_split.setdefault(split, []).append(int(image_id))
         for split, ids in by_split.items():
             self.session.execute(update(Image).where(Image.id.in_(ids)).values(split=split))
+
+    def split_groups(self) -> dict[int, tuple[str, str | None]]:
+        """image id -> (its split group, core.splits.split_group; its recorded split), all images."""
+        query = select(Image.id, Series.subject_key, Series.key, Image.split).join(Series)
+        return {
+            image_id: (split_group(subject_key, series_key), split)
+            for image_id, subject_key, series_key, split in self.session.execute(query)
+        }
+
+    def series_names(self) -> dict[int, SeriesName]:
+        """series id -> its short readable name (core.series_names), for every series."""
+        query = select(Series.id, Series.subject_key, Series.view)
+        return series_names(tuple(row) for row in self.session.execute(query))
 
     # -- listing ----------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ READ_METHODS = frozenset(
         "pixels",
         "list_images",
         "count_images",
+        "split_groups",
+        "series_names",
         "get_setting",
         "reading",
         "readings_for_image",

@@ -77,3 +77,21 @@ def test_evaluate_matches_hand_computed_metrics(tmp_path):
     assert metrics["landmark_error_mm_median"] == pytest.approx(2.0)
     assert metrics["landmarks"]["mse"] == pytest.approx(0.0, abs=1e-12)  # a shift keeps SI
     assert stored["n_images"] == 6 and [r["image_id"] for r in rows] == ids
+
+
+def test_evaluate_reports_each_subject_once(tmp_path):
+    """3 series of 2 frames: per-subject rows average the frames, and one vote per subject."""
+    path = ellipse_project(tmp_path / "p.sphericity", n_series=3, frames_per_series=2)
+    with Project.open(path) as project:
+        samples = {r.image_id: r for r in project.readings(status=["approved"])}
+        ids = sorted(samples)
+        offsets = dict(zip(ids, [0.02, 0.04, -0.01, -0.03, 0.0, 0.06], strict=True))
+        run = project.run(project.add_run({}, device="cpu", data_snapshot={}))
+        metrics, rows = evaluate(project, run, _KnownPredictor(samples, offsets), split=None)
+    assert [g["subject"] for g in metrics["subjects"]] == ["series 1", "series 2", "series 3"]
+    assert [g["n_images"] for g in metrics["subjects"]] == [2, 2, 2]
+    assert [g["bias"] for g in metrics["subjects"]] == pytest.approx([0.03, -0.02, 0.03])
+    assert metrics["subjects"][0]["rmse"] == pytest.approx(np.sqrt((0.02**2 + 0.04**2) / 2))
+    assert metrics["per_subject"]["n"] == 3
+    assert metrics["per_subject"]["bias"] == pytest.approx((0.03 - 0.02 + 0.03) / 3)
+    assert {r["subject"] for r in rows} == {"series 1", "series 2", "series 3"}
