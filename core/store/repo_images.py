@@ -209,7 +209,7 @@ class ImagesMixin:
             self.session.execute(update(Image).where(Image.id.in_(ids)).values(split=split))
 
     def split_groups(self) -> dict[int, tuple[str, str | None]]:
-        """image id -> (its split group, core.splits.split_group; its recorded split), all images."""
+        """image id -> (its split group, see core.splits.split_group; its split), all images."""
         query = select(Image.id, Series.subject_key, Series.key, Image.split).join(Series)
         return {
             image_id: (split_group(subject_key, series_key), split)

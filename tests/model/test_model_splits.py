@@ -1,4 +1,4 @@
-"""Training data splits keep each subject whole in a real project (core.splits through the store)."""
+"""Training data splits keep each subject whole in a project (core.splits through the store)."""
 
 from collections import defaultdict
 
