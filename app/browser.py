@@ -339,6 +339,11 @@ class BrowserPanel(QWidget):
         self.threshold.setVisible(reviews)
         self.threshold.setEnabled(False)  # only for the disagreement filter
         top = QHBoxLayout()
+        # The filter names may elide: the browser gives its width to the canvas when docks open.
+        self.filter_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.filter_box.setMinimumContentsLength(12)
         top.addWidget(self.filter_box, 1)
         top.addWidget(self.threshold)
         layout = QVBoxLayout(self)
@@ -367,6 +372,8 @@ class BrowserPanel(QWidget):
         header.setStretchLastSection(True)
         for column, width in enumerate((98, 50, 40, 46, 62, 68, 52, 64, 34)):
             t.setColumnWidth(column, width)
+        # Series labels ("S12 · series 3 · 4CH") are read whole, never elided.
+        t.setColumnWidth(0, t.fontMetrics().horizontalAdvance("S00 · series 00 · 4CH") + 14)
         t.selectionModel().currentRowChanged.connect(self._row_changed)
 
     def _filter_changed(self, *_args) -> None:

@@ -37,7 +37,10 @@ class CineBar(QWidget):
         self.play_button.setFixedWidth(36)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.frame_label = QLabel("")
-        self.frame_label.setMinimumWidth(230)
+        # Room for the longest label of a 99-frame cine, and no more (the canvas needs the width).
+        self.frame_label.setMinimumWidth(
+            self.frame_label.fontMetrics().horizontalAdvance("frame 99/99 ED ES  ·  ED 99  ES 99")
+        )
         self.ed_button = QPushButton("Mark ED")
         self.es_button = QPushButton("Mark ES")
         layout = QHBoxLayout(self)

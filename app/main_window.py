@@ -91,11 +91,15 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.browser)
         splitter.addWidget(centre)
-        splitter.addWidget(_scrollable(self.inspector))
+        inspector = _scrollable(self.inspector)
+        splitter.addWidget(inspector)
         splitter.setStretchFactor(1, 1)
-        # The inspector gets the width its sections need (scroll bars only when squeezed).
-        inspector_px = self.inspector.minimumSizeHint().width() + 16
-        splitter.setSizes([520, 560, max(350, inspector_px)])
+        # The inspector keeps the width its sections need: a dock opened beside it (training)
+        # takes its room from the canvas, never clips the inspector's numbers and buttons.
+        inspector_px = max(350, self.inspector.minimumSizeHint().width() + 16)
+        inspector.setMinimumWidth(inspector_px)
+        splitter.setCollapsible(2, False)
+        splitter.setSizes([520, 560, inspector_px])
         self.setCentralWidget(splitter)
 
     def _build_menus(self) -> None:

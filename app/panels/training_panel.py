@@ -255,7 +255,18 @@ def _format_duration(seconds: float) -> str:
 
 
 def _describe(event: dict) -> str:
+    """One readable log line: numbers to four significant digits, durations as m:ss."""
     fields = ", ".join(
-        f"{k}={v}" for k, v in event.items() if k != "event" and not isinstance(v, dict)
+        f"{k.replace('_', ' ')} {_format_value(k, v)}"
+        for k, v in event.items()
+        if k != "event" and not isinstance(v, dict | list)
     )
     return f"[{event.get('event')}] {fields}"
+
+
+def _format_value(key: str, value) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if key.endswith("_s"):
+        return _format_duration(float(value))
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

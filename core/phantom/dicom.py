@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -10,14 +11,15 @@ from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
     ExplicitVRLittleEndian,
     MRImageStorage,
-    generate_uid,
 )
 
 
 def _uid(*parts: object) -> str:
     # Deterministic synthetic UIDs (2.25 root, derived from the seed): rerunning the same
-    # command writes the same files.
-    return generate_uid(prefix=None, entropy_srcs=["sphericity-phantom", *map(str, parts)])
+    # command writes the same files, and the frames of one cine share their series UID.
+    # (pydicom's generate_uid ignores its entropy sources under the 2.25 root: a random UUID.)
+    digest = hashlib.sha256("|".join(["sphericity-phantom", *map(str, parts)]).encode()).digest()
+    return f"2.25.{int.from_bytes(digest[:16], 'big') >> 1}"
 
 
 def phantom_dataset(series, frame) -> Dataset:
