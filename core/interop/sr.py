@@ -85,7 +85,7 @@ def build_sr(reading, image_dataset, keys: StudyKeys, instance_number: int, sop_
         procedure_reported=codes.CARDIAC_MRI,
         imaging_measurements=_groups(reading, image_dataset),
     )
-    return hd.sr.ComprehensiveSR(
+    document = hd.sr.ComprehensiveSR(
         evidence=[image_dataset],
         content=report,
         series_instance_uid=keys.sr_series_uid,
@@ -100,6 +100,8 @@ def build_sr(reading, image_dataset, keys: StudyKeys, instance_number: int, sop_
             )
         ],
     )
+    document.SpecificCharacterSet = "ISO_IR 192"  # UTF-8: user names need not be ASCII
+    return document
 
 
 def _groups(reading, image_dataset) -> list:
