@@ -138,6 +138,7 @@ def test_frames_hold_the_stored_pixels_and_spacing(interop_source, exported, tmp
                 assert [float(v) for v in ds.PixelSpacing] == [spacing.row_mm, spacing.col_mm]
 
 
+@pytest.mark.slow
 def test_sr_points_land_on_the_reading_pixels(interop_source, exported, tmp_path):
     """SCOORD (0, 0) is the corner of the top-left pixel: the pixel a viewer draws a point on
     (floor of the DICOM coordinate) is the pixel whose centre is nearest the reading's point."""
