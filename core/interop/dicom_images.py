@@ -83,10 +83,11 @@ def sc_image(image, pixels: np.ndarray, keys: StudyKeys, series_number: int):
     dataset.PatientOrientation = None
     dataset.BodyPartExamined = "HEART"  # unpaired, so Laterality (Type 2C) stays absent
     dataset.Modality = "MR"  # a converted MR frame: viewers hang it with the MR protocols
-    if intercept is not None:
-        dataset.RescaleIntercept = intercept
-        dataset.RescaleSlope = slope
-        dataset.RescaleType = "US"
+    if intercept is not None:  # DS holds 16 characters: the mapping is rounded to that
+        intercept, slope = float(_ds(intercept)), float(_ds(slope))
+        dataset.RescaleIntercept = _ds(intercept)
+        dataset.RescaleSlope = _ds(slope)
+        dataset.RescaleType = "US"  # unspecified: the stored values' own unit
     if image.window is not None:
         center, width = image.window
         dataset.WindowCenter = _ds(center if intercept is None else (center - intercept) / slope)

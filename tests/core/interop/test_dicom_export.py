@@ -194,3 +194,27 @@ def test_refuses_a_folder_with_files_and_leaves_nothing_on_failure(
         export_dicom(project, tmp_path / "new")
     assert not (tmp_path / "new").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".export-dicom-")]
+
+
+def test_float_frames_keep_their_values_through_the_rescale(tmp_path):
+    """Frames that are not 8- or 16-bit integers are mapped onto 16 bits with a rescale."""
+    from pydicom.pixels import apply_modality_lut
+
+    from core.geometry import Landmarks
+
+    pixels = (np.random.default_rng(0).normal(size=(40, 50)) * 100).astype(np.float32)
+    with Project.create(tmp_path / "f.sphericity") as project:
+        with project.transaction() as repo:
+            series = repo.add_series("float-series")
+            image_id, _ = repo.add_image(series, pixels, frame_index=0, spacing=None)
+            reader = repo.ensure_annotator("ann")
+            landmarks = Landmarks((25, 5), (15, 30), (35, 30), (14, 18), (36, 18))
+            repo.save_reading(image_id, reader, landmarks, status="approved")
+        export_dicom(project, tmp_path / "out")
+    ds = pydicom.dcmread(tmp_path / "out" / "subject_001" / "IM_0001.dcm")
+    values = apply_modality_lut(ds.pixel_array, ds)
+    span = float(pixels.max() - pixels.min())
+    assert np.abs(values - pixels).max() <= span / 65535  # half a step, plus DS rounding
+    if shutil.which("dciodvfy"):
+        done = subprocess.run(["dciodvfy", str(ds.filename)], **_TEXT)
+        assert "Error" not in done.stdout + done.stderr
