@@ -87,6 +87,13 @@ def run(name: str, args: argparse.Namespace) -> int:
         print(f"sphericity {name}: --images goes with --coco", file=sys.stderr)
         return 2
     if args.dicom or args.coco:
+        if args.per != "reading" or args.split or args.include_submitted:
+            print(
+                f"sphericity {name}: --dicom and --coco write one entry per reading; "
+                "--per, --split and --include-submitted are for --csv and --dataset",
+                file=sys.stderr,
+            )
+            return 2
         return _run_interop(name, args)
     try:
         with Project.open(args.project) as project:

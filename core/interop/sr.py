@@ -105,63 +105,61 @@ def build_sr(reading, image_dataset, keys: StudyKeys, instance_number: int, sop_
 
 
 def _groups(reading, image_dataset) -> list:
-    import highdicom as hd
-
+    """The measurement groups of one reading, in the order the module docstring lists."""
     lm = reading.landmarks
+    make = _GroupMaker(image_dataset)
     known = reading.length_mm is not None
-
-    def region(graphic_type: str, points) -> hd.sr.ImageRegion:
-        return hd.sr.ImageRegion(
-            graphic_type=graphic_type,
-            graphic_data=to_dicom(points),
-            source_image=hd.sr.SourceImageForRegion.from_source_image(image_dataset),
-        )
-
-    def planar(label: str, roi, finding, measurements=()) -> object:
-        return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
-            tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=label),
-            referenced_region=roi,
-            finding_type=finding,
-            finding_sites=[hd.sr.FindingSite(codes.LEFT_VENTRICLE)],
-            measurements=list(measurements),
-        )
-
-    def number(code, value: float, unit) -> hd.sr.Measurement:
-        return hd.sr.Measurement(name=code, value=float(value), unit=unit)
-
+    length = [make.number(codes.LONG_AXIS, reading.length_mm, codes.MM)] if known else []
+    width = [make.number(codes.WIDTH, reading.width_mm, codes.MM)] if known else []
     m = midpoint(lm.hinge_a, lm.hinge_b)
     groups = [
-        planar(
-            "long axis",
-            region("POLYLINE", [lm.apex, m]),
-            codes.LONG_AXIS,
-            [number(codes.LONG_AXIS, reading.length_mm, codes.MM)] if known else [],
-        ),
-        planar(
-            "width",
-            region("POLYLINE", [lm.w1, lm.w2]),
-            codes.WIDTH,
-            [number(codes.WIDTH, reading.width_mm, codes.MM)] if known else [],
-        ),
+        make.planar("long axis", "POLYLINE", [lm.apex, m], codes.LONG_AXIS, length),
+        make.planar("width", "POLYLINE", [lm.w1, lm.w2], codes.WIDTH, width),
     ]
     for name, point in zip(LANDMARK_NAMES, lm.points(), strict=True):
-        coordinates = [
-            number(codes.LANDMARK_X, point[0], codes.PIXEL),
-            number(codes.LANDMARK_Y, point[1], codes.PIXEL),
+        exact = [
+            make.number(codes.LANDMARK_X, point[0], codes.PIXEL),
+            make.number(codes.LANDMARK_Y, point[1], codes.PIXEL),
         ]
-        roi = region("POINT", [point])
-        groups.append(planar(LABELS[name], roi, codes.LANDMARKS[name], coordinates))
+        groups.append(make.planar(LABELS[name], "POINT", [point], codes.LANDMARKS[name], exact))
     if reading.contour is not None:
         closed = [*reading.contour, reading.contour[0]]  # first point repeated: closed
-        values = [("si_contour", codes.SI_CONTOUR), ("si_volumetric", codes.SI_VOLUMETRIC)]
-        contour_si = [
-            number(code, getattr(reading, attr), codes.RATIO)
-            for attr, code in values
-            if getattr(reading, attr) is not None
+        pairs = [
+            (reading.si_contour, codes.SI_CONTOUR),
+            (reading.si_volumetric, codes.SI_VOLUMETRIC),
         ]
-        groups.append(planar("contour", region("POLYLINE", closed), codes.CONTOUR, contour_si))
+        ratios = [make.number(code, v, codes.RATIO) for v, code in pairs if v is not None]
+        groups.append(make.planar("contour", "POLYLINE", closed, codes.CONTOUR, ratios))
     groups.append(_si_group(reading, image_dataset))
     return groups
+
+
+class _GroupMaker:
+    """Builds TID 1410 groups whose regions lie on one image."""
+
+    def __init__(self, image_dataset) -> None:
+        import highdicom as hd
+
+        self.hd = hd
+        self.image_dataset = image_dataset
+
+    def number(self, code, value: float, unit):
+        return self.hd.sr.Measurement(name=code, value=float(value), unit=unit)
+
+    def planar(self, label: str, graphic_type: str, points, finding, measurements):
+        sr = self.hd.sr
+        region = sr.ImageRegion(
+            graphic_type=graphic_type,
+            graphic_data=to_dicom(points),
+            source_image=sr.SourceImageForRegion.from_source_image(self.image_dataset),
+        )
+        return sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+            tracking_identifier=sr.TrackingIdentifier(uid=self.hd.UID(), identifier=label),
+            referenced_region=region,
+            finding_type=finding,
+            finding_sites=[sr.FindingSite(codes.LEFT_VENTRICLE)],
+            measurements=list(measurements),
+        )
 
 
 def _si_group(reading, image_dataset):
@@ -199,18 +197,7 @@ def read_sr(source) -> SrReading:
         other = content.get_image_measurement_groups()
     except (AttributeError, ValueError, TypeError, KeyError, IndexError, RuntimeError) as exc:
         raise SrFormatError(f"not a TID 1500 measurement report ({type(exc).__name__})") from None
-    landmarks, contour, values, image_uids = {}, None, {}, set()
-    for group in groups:
-        finding, roi = group.finding_type, group.roi
-        if roi is None or finding is None:
-            continue
-        image_uids.update(_referenced_uids(roi))
-        name = next((n for n, code in codes.LANDMARKS.items() if _is(finding, code)), None)
-        if name is not None:
-            landmarks[name] = _exact_point(group, roi)
-        elif _is(finding, codes.CONTOUR):
-            contour = from_dicom(roi.value)[:-1]  # the closing point repeats the first
-        values.update(_numbers(group))
+    landmarks, contour, values, image_uids = _planar_content(groups)
     status = None
     for group in other:
         values.update(_numbers(group))
@@ -235,6 +222,23 @@ def read_sr(source) -> SrReading:
         length_mm=values.get(codes.LONG_AXIS.value),
         width_mm=values.get(codes.WIDTH.value),
     )
+
+
+def _planar_content(groups) -> tuple[dict, list | None, dict, set]:
+    """(landmarks, contour, measured values by code value, referenced image UIDs)."""
+    landmarks, contour, values, image_uids = {}, None, {}, set()
+    for group in groups:
+        finding, roi = group.finding_type, group.roi
+        if roi is None or finding is None:
+            continue
+        image_uids.update(_referenced_uids(roi))
+        name = next((n for n, code in codes.LANDMARKS.items() if _is(finding, code)), None)
+        if name is not None:
+            landmarks[name] = _exact_point(group, roi)
+        elif _is(finding, codes.CONTOUR):
+            contour = from_dicom(roi.value)[:-1]  # the closing point repeats the first
+        values.update(_numbers(group))
+    return landmarks, contour, values, image_uids
 
 
 def _is(concept, code) -> bool:
