@@ -158,7 +158,8 @@ def test_cli_export_and_import(interop_source, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("already has a reading") == 4 and "nothing imported" in err
     assert main(["export", interop_source.path, "--csv", "x.csv", "--images", "i"]) == 2
-    assert main(["export", interop_source.path, "--coco", "x.json", "--per", "image"]) == 2
+    out = str(tmp_path / "x.json")
+    assert main(["export", interop_source.path, "--coco", out, "--per", "image"]) == 2
     assert not (tmp_path / "x.json").exists()
 
 
