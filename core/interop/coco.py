@@ -192,7 +192,12 @@ def read_coco(path: os.PathLike | str) -> list[dict]:
         names = _keypoint_names(document.get("categories") or [])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CocoFormatError(f"not a COCO keypoints file ({type(exc).__name__})") from None
-    return [_entry(a, images, names) for a in annotations]
+    return [
+        _entry(a, images, names)
+        if isinstance(a, dict)
+        else {"where": f"annotation #{n}", "problem": "not a JSON object"}
+        for n, a in enumerate(annotations, start=1)
+    ]
 
 
 def _keypoint_names(categories: list) -> dict[int, list[str]]:
