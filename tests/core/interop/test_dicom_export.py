@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.export import CSV_ENCODING, export_csv
 from core.interop import codes
@@ -169,6 +171,18 @@ def test_sr_points_land_on_the_reading_pixels(interop_source, exported, tmp_path
             assert pixels[math.floor(row), math.floor(col)] == own[round(y), round(x)]
             checked += 1
     assert checked == 4 * 5
+
+
+@given(
+    st.floats(min_value=-0.49, max_value=4095.49, allow_nan=False),
+    st.floats(min_value=-0.49, max_value=4095.49, allow_nan=False),
+)
+def test_dicom_coordinates_fall_in_the_nearest_pixel(x, y):
+    """The pixel a DICOM point lies in (floor) is the project pixel whose centre is nearest."""
+    ((col, row),) = to_dicom([(x, y)])
+    assert (math.floor(col), math.floor(row)) == (math.floor(x + 0.5), math.floor(y + 0.5))
+    ((x2, y2),) = from_dicom(np.array([[col, row]]))
+    assert abs(x2 - x) <= 1e-12 and abs(y2 - y) <= 1e-12
 
 
 def test_coordinate_conversion_is_half_a_pixel():
