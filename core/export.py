@@ -16,6 +16,8 @@ The file format, decided once for every export:
   filter on ``spacing_known`` to leave those images out.
 - No identifying data: the CSV holds pseudonymous series keys, frame numbers and the project's own
   values only (the project never stores patient identity; see DESIGN.md, Privacy).
+- ``image_uid`` names the image in every project that holds the same pixels (a UID derived from
+  the pixel content hash, core.interop.keys): ``sphericity import-readings`` matches on it.
 - Model columns come from the active run: the project setting ``active_run_id`` when that run
   exists, else the latest run that finished.
 """
@@ -35,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from core.geometry.types import LANDMARK_NAMES
+from core.interop.keys import image_uid
 from core.model_si import model_si, run_si_kind
 
 PER_CHOICES = ("reading", "image")
@@ -46,8 +49,8 @@ CSV_ENCODING = "utf-8-sig"
 _PAGE = 500  # images listed per query while streaming
 
 IMAGE_COLUMNS = (
-    "image_id", "series_key", "frame_index", "view", "is_ed", "is_es", "source", "split",
-    "rows", "cols", "spacing_known", "spacing_row_mm", "spacing_col_mm",
+    "image_id", "image_uid", "series_key", "frame_index", "view", "is_ed", "is_es", "source",
+    "split", "rows", "cols", "spacing_known", "spacing_row_mm", "spacing_col_mm",
 )  # fmt: skip
 LANDMARK_PX_COLUMNS = tuple(f"{n}_{a}_px" for n in LANDMARK_NAMES for a in ("x", "y"))
 LANDMARK_MM_COLUMNS = tuple(f"{n}_{a}_mm" for n in LANDMARK_NAMES for a in ("x", "y"))
@@ -216,6 +219,7 @@ def _image_cells(image) -> dict:
     spacing = image.spacing
     return {
         "image_id": image.id,
+        "image_uid": image_uid(image.content_hash),
         "series_key": image.series_key,
         "frame_index": image.frame_index,
         "view": image.view,

@@ -29,6 +29,23 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         help="write DIR/labels.csv and one PNG per image under DIR/images (16-bit for 16-bit "
         "frames); DIR must be new or empty",
     )
+    target.add_argument(
+        "--dicom",
+        metavar="DIR",
+        help="write a de-identified DICOM study per subject under DIR: the read frames (Secondary "
+        "Capture) and one TID 1500 measurement report (SR) per reading; DIR must be new or empty",
+    )
+    target.add_argument(
+        "--coco",
+        metavar="FILE.json",
+        help="write the readings as COCO keypoints (five landmarks, skeleton, bounding boxes, SI "
+        "and lengths in extra fields)",
+    )
+    parser.add_argument(
+        "--images",
+        metavar="DIR",
+        help="with --coco: also write each image as PNG under DIR, named as in the COCO file",
+    )
     parser.add_argument(
         "--per", choices=("reading", "image"), default="reading", help="one row per reading "
         "(landmarks, SI, status, annotator) or per image (reference SI and mean reference "
@@ -66,6 +83,18 @@ def run(name: str, args: argparse.Namespace) -> int:
         splits=args.split,
         include_submitted=args.include_submitted,
     )
+    if args.images and not args.coco:
+        print(f"sphericity {name}: --images goes with --coco", file=sys.stderr)
+        return 2
+    if args.dicom or args.coco:
+        if args.per != "reading" or args.split or args.include_submitted:
+            print(
+                f"sphericity {name}: --dicom and --coco write one entry per reading; "
+                "--per, --split and --include-submitted are for --csv and --dataset",
+                file=sys.stderr,
+            )
+            return 2
+        return _run_interop(name, args)
     try:
         with Project.open(args.project) as project:
             if args.dataset:
@@ -86,6 +115,27 @@ def run(name: str, args: argparse.Namespace) -> int:
             "(spacing_known=false: mm cells empty, SI assumes square pixels)",
             file=sys.stderr,
         )
+    return 0
+
+
+def _run_interop(name: str, args: argparse.Namespace) -> int:
+    """--dicom and --coco: the formats other tools read (core.interop)."""
+    from core.interop.coco import export_coco
+    from core.interop.dicom_export import export_dicom
+    from core.store import Project, StoreError
+
+    try:
+        with Project.open(args.project) as project:
+            if args.dicom:
+                done = export_dicom(project, args.dicom, statuses=args.status)
+                text = f"{done.reports} reports on {done.images} images in {done.studies} studies"
+            else:
+                done = export_coco(project, args.coco, statuses=args.status, images_dir=args.images)
+                text = f"{done.annotations} annotations on {done.images} images"
+    except (StoreError, OSError, ValueError) as exc:
+        print(f"sphericity {name}: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {text} to {done.path}")
     return 0
 
 

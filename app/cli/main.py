@@ -27,7 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("app.cli.cmd_model", "evaluate a run against the reference SI"),
     "bench": ("app.cli.cmd_model", "benchmark training, prediction and Grad-CAM throughput"),
     "weights": ("app.cli.cmd_model", "manage pretrained ResNet50 weights"),
-    "export": ("app.cli.cmd_export", "export readings or a labelled dataset as CSV"),
+    "export": ("app.cli.cmd_export", "export readings: CSV, dataset, DICOM SR, COCO"),
+    "import-readings": ("app.cli.cmd_import_readings", "readings back in from COCO, CSV or SR"),
 }
 
 

@@ -1,4 +1,5 @@
-"""Privacy, extended to the exports: identifying DICOM strings never reach a CSV or a PNG.
+"""Privacy, extended to the exports: identifying DICOM strings never reach a CSV, a PNG, the
+COCO file or the DICOM export (frames and measurement reports).
 
 Runs once the importer (core.importer.import_paths) and the shared byte-search helper
 (tests/core/privacy_helpers.py: assert_no_identifiers(paths, needles)) exist; skips until then.
@@ -12,6 +13,8 @@ import pytest
 from core.export import export_csv
 from core.export_dataset import export_dataset
 from core.geometry import Landmarks
+from core.interop.coco import export_coco
+from core.interop.dicom_export import export_dicom
 from core.store import Project
 
 HELPERS = Path(__file__).resolve().parents[1] / "privacy_helpers.py"
@@ -76,8 +79,13 @@ def test_exports_carry_no_identifiers(tmp_path, monkeypatch):
         export_csv(project, outputs[0], per="reading")
         export_csv(project, outputs[1], per="image")
         export_dataset(project, tmp_path / "dataset", per="reading")
+        export_dicom(project, tmp_path / "dicom")
+        export_coco(project, tmp_path / "coco.json", images_dir=tmp_path / "coco")
     written = [*outputs, *sorted((tmp_path / "dataset").rglob("*.*"))]
     assert len(written) == 4  # two CSVs, labels.csv, one PNG
+    dicom = sorted((tmp_path / "dicom").rglob("*.dcm"))
+    assert [p.name for p in dicom] == ["IM_0001.dcm", "SR_0001.dcm"]
+    written += [*dicom, tmp_path / "coco.json", *sorted((tmp_path / "coco").iterdir())]
     helpers.assert_no_identifiers(written, list(IDENTIFIERS.values()))
     # The check must be able to fail: a planted identifier is found.
     planted = tmp_path / "planted.csv"
