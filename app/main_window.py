@@ -477,4 +477,7 @@ def _export_available() -> bool:
 
 
 def _project_name(url: str) -> str:
-    return url.rsplit("/", 1)[-1] if url.startswith("sqlite") else url
+    from core.store.engine import sqlite_file
+
+    db_file = sqlite_file(url)
+    return db_file.name if db_file is not None else url

@@ -6,8 +6,6 @@ predict-all runner (a child process), and tells the canvas, inspector and browse
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QColor
 
@@ -161,8 +159,10 @@ class ModelReview(QObject):
             self.canvas.set_overlay(None, 0.0)
             self.box.set_cam_status("")
             return
-        checkpoint = self.run.checkpoint_path
-        if not checkpoint or not Path(checkpoint).exists():
+        from core.runs import checkpoint_file
+
+        checkpoint = checkpoint_file(self.project, self.run)
+        if checkpoint is None or not checkpoint.exists():
             self.canvas.set_overlay(None, 0.0)
             self.box.set_cam_status(f"Run {self.run.id} has no checkpoint file")
             return
@@ -180,7 +180,7 @@ class ModelReview(QObject):
         runner.request(
             CamRequest(
                 key[0],
-                checkpoint,
+                str(checkpoint),
                 key[1],
                 key[2],
                 self.canvas.pixels(),

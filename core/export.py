@@ -16,8 +16,8 @@ The file format, decided once for every export:
   filter on ``spacing_known`` to leave those images out.
 - No identifying data: the CSV holds pseudonymous series keys, frame numbers and the project's own
   values only (the project never stores patient identity; see DESIGN.md, Privacy).
-- Model columns come from the active run: the project setting ``active_run_id`` when that run
-  exists, else the latest run that finished.
+- Model columns come from the active run (core.runs.active_run: the run the user picked, else
+  the latest run that finished).
 """
 
 from __future__ import annotations
@@ -36,10 +36,9 @@ import numpy as np
 
 from core.geometry.types import LANDMARK_NAMES
 from core.model_si import model_si, run_si_kind
+from core.runs import active_run
 
 PER_CHOICES = ("reading", "image")
-ACTIVE_RUN_SETTING = "active_run_id"
-FINISHED_RUN_STATUSES = ("done", "finished")
 NO_SPLIT = "none"  # how --split names images without a split
 INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_ENCODING = "utf-8-sig"
@@ -129,20 +128,6 @@ def format_cell(value) -> str:
     if hasattr(value, "dtype"):  # a numpy scalar
         return format_cell(value.item())
     return neutralise(str(value))
-
-
-# --- the active run -----------------------------------------------------------------------------
-
-
-def active_run(repo):
-    """The run whose predictions an export shows: the chosen one, else the latest finished."""
-    runs = repo.runs()
-    chosen = repo.get_setting(ACTIVE_RUN_SETTING)
-    for run in runs:
-        if run.id == chosen:
-            return run
-    finished = [r for r in runs if r.status in FINISHED_RUN_STATUSES]
-    return max(finished, key=lambda r: r.id, default=None)
 
 
 # --- rows ---------------------------------------------------------------------------------------

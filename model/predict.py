@@ -7,22 +7,26 @@ from pathlib import Path
 import numpy as np
 
 from core.geometry import LANDMARK_NAMES, Spacing
+from core.runs import checkpoint_file, latest_usable_run
+from core.store import Project, RunInfo
 from model.data import UNKNOWN_SPACING
 from model.infer import Predictor
 
 
-def resolve_run(project, spec: str | int):
-    """RunInfo for a run id or "latest" (the newest run with a checkpoint)."""
+def resolve_run(project: Project, spec: str | int) -> RunInfo:
+    """A run id or "latest" (core.runs.latest_usable_run) whose checkpoint file is present
+    (core.runs.checkpoint_file gives its path)."""
     if str(spec) != "latest":
-        run = project.run(int(spec))
+        run: RunInfo | None = project.run(int(spec))
     else:
-        usable = [
-            r for r in project.runs() if r.checkpoint_path and Path(r.checkpoint_path).exists()
-        ]
-        if not usable:
-            raise ValueError("the project has no trained run yet; run `sphericity train` first")
-        run = usable[-1]
-    if not run.checkpoint_path or not Path(run.checkpoint_path).exists():
+        run = latest_usable_run(project)
+        if run is None:
+            raise ValueError(
+                "the project has no finished run with a checkpoint; run `sphericity train` first"
+            )
+    assert run is not None
+    path = checkpoint_file(project, run)
+    if path is None or not path.is_file():
         raise ValueError(f"run {run.id} has no checkpoint file ({run.checkpoint_path})")
     return run
 

@@ -73,7 +73,7 @@ def _training_samples(config: TrainConfig, project) -> list:
 
 
 def _train_run(config, project, run_id, setup, samples, snapshot, emit, should_stop) -> TrainResult:
-    from core.paths import runs_dir_for
+    from core.runs import checkpoint_name, runs_dir
 
     started = time.perf_counter()
     notes: list[str] = []
@@ -83,7 +83,7 @@ def _train_run(config, project, run_id, setup, samples, snapshot, emit, should_s
     val_set = build_cache([s for s in samples if s.split == "val"], **cache_args)
     trainer = Trainer(config, setup, model, train_set, val_set, np.random.default_rng(config.seed))
     project.update_run(run_id, status="running")
-    ckpt = runs_dir_for(project.url) / f"run-{run_id}.pt"
+    ckpt = runs_dir(project) / checkpoint_name(run_id)
     emit(
         {
             "event": "start",
@@ -109,7 +109,8 @@ def _train_run(config, project, run_id, setup, samples, snapshot, emit, should_s
         status=status,
         metrics=metrics,
         duration_s=duration_s,
-        checkpoint_path=str(saved) if saved else None,
+        # Relative to the runs folder: the project folder may be moved or copied with it.
+        checkpoint_path=checkpoint_name(run_id) if saved else None,
         model_si_kind=metrics.get("model_si_kind"),
     )
     emit(

@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.vocab import READING_STATUSES, ROLES, RUN_STATUSES, SOURCES, SPLITS, VIEWS
+
 # Deterministic constraint names: migrations (and SQLite batch moves) can refer to them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -30,11 +32,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("annotator", "reviewer", "clinician")
-STATUSES = ("draft", "submitted", "approved", "rejected")
-SOURCES = ("real", "synthetic")
-SPLITS = ("train", "val", "test")
-VIEWS = ("4CH", "2CH", "3CH", "unknown")
+STATUSES = READING_STATUSES  # the reading statuses, under the store's older name
 
 
 def utcnow() -> datetime:
@@ -184,6 +182,7 @@ class Run(Base):
     """One training run: configuration, data snapshot, metrics, checkpoint."""
 
     __tablename__ = "runs"
+    __table_args__ = (CheckConstraint(_in("status", RUN_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
