@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
-from sqlalchemy.exc import OperationalError
 
 from app.suggest import ApplySuggestion, SuggestionSource, source_from_record, suggestion_record
 from app.undo import EditCommand
@@ -189,9 +188,10 @@ class AnnotationSession(QObject):
         except GeometryError as exc:
             self.problem.emit(f"Not saved: {exc}")
             return False
-        except (StoreError, OperationalError) as exc:
-            # e.g. another client held the write lock past the busy timeout: the edit stays in
-            # the doc (still unsaved) and is written with the next change or on close.
+        except StoreError as exc:
+            # e.g. BusyError: another client held the write lock past the busy timeout. The
+            # edit stays in the doc (still unsaved) and is written with the next change or on
+            # close.
             self.problem.emit(f"Not saved yet, the project is busy or unavailable: {exc}")
             return False
         self._after_write(saved)

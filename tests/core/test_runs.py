@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from app.cli.main import main
 from core.runs import (
@@ -49,7 +48,7 @@ def test_the_store_refuses_a_status_outside_the_vocabulary(project):
     with pytest.raises(StoreError, match="run status"):
         project.update_run(run_id, status="finished")
     # and the database itself refuses it (the CHECK constraint of migration 0002)
-    with pytest.raises(IntegrityError, match="CHECK"), project.transaction() as repo:
+    with pytest.raises(StoreError, match="CHECK"), project.transaction() as repo:
         repo.session.execute(
             text("UPDATE runs SET status = 'finished' WHERE id = :i"), {"i": run_id}
         )
