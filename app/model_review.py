@@ -11,10 +11,8 @@ from PySide6.QtGui import QColor
 
 from app.model_box import MODEL_LANDMARK_COLOUR, ModelBox
 from app.predict_runner import PredictAllRunner
-from core.geometry import Landmarks, Spacing
+from core.geometry import Landmarks, spacing_or_unknown
 from core.model_si import model_si, prediction_flags, run_si_kind
-
-PX_SPACING = Spacing(1.0, 1.0)  # the model's own convention for frames without spacing
 
 
 class ModelReview(QObject):
@@ -184,7 +182,7 @@ class ModelReview(QObject):
                 key[1],
                 key[2],
                 self.canvas.pixels(),
-                image.spacing or PX_SPACING,
+                spacing_or_unknown(image.spacing),
             )
         )
 

@@ -15,7 +15,7 @@ from PySide6.QtGui import QUndoStack
 from app.suggest import ApplySuggestion, SuggestionSource, source_from_record, suggestion_record
 from app.undo import EditCommand
 from core.edits import ReadingDoc
-from core.geometry import GeometryError, Spacing, drag_width_endpoint, measure
+from core.geometry import GeometryError, drag_width_endpoint, measure, spacing_or_unknown
 from core.store import ConflictError, StoreError
 
 LOCKED_STATUSES = frozenset({"submitted", "approved"})
@@ -117,7 +117,7 @@ class AnnotationSession(QObject):
                 "Suggestions fill a new reading only: this image already has your landmarks."
             )
             return False
-        spacing = self.image.spacing or Spacing(1.0, 1.0)
+        spacing = spacing_or_unknown(self.image.spacing)
         try:  # the store refuses degenerate landmarks: say so before touching the doc
             # A predicted width is never exactly perpendicular: keep W1 and its level and put
             # W2 on the perpendicular (the constraint every edit obeys), as the model's own

@@ -32,10 +32,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from core.geometry.types import LANDMARK_NAMES
 from core.model_si import model_si, run_si_kind
+from core.reference import mean_landmarks, reference_statuses
 from core.runs import active_run
 
 PER_CHOICES = ("reading", "image")
@@ -167,9 +166,8 @@ def _context(repo, selection: Selection) -> _Context:
     by_image: dict[int, list] = defaultdict(list)
     for reading in repo.readings(selection.statuses):
         by_image[reading.image_id].append(reading)
-    reference_statuses = {"approved", "submitted"} if selection.include_submitted else {"approved"}
     reference_landmarks: dict[int, list] = defaultdict(list)
-    for reading in repo.readings(tuple(reference_statuses)):
+    for reading in repo.readings(reference_statuses(selection.include_submitted)):
         reference_landmarks[reading.image_id].append(reading.landmarks)
     reference_si = repo.reference_si_map(include_submitted=selection.include_submitted)
     run = active_run(repo)
@@ -268,8 +266,8 @@ def _image_row(image, readings: Sequence, ctx: _Context) -> dict:
     row["readings_si_mean"] = sum(si_values) / len(si_values) if si_values else None
     reference = ctx.reference_landmarks.get(image.id)
     if reference:  # mean position over the readings behind reference_si
-        mean = np.mean([lm.points() for lm in reference], axis=0)
-        row.update(zip(REFERENCE_LANDMARK_COLUMNS, (float(v) for v in mean.ravel()), strict=True))
+        points = mean_landmarks(reference).points()
+        row.update(zip(REFERENCE_LANDMARK_COLUMNS, (v for p in points for v in p), strict=True))
     row.update(_tail_cells(image, ctx))
     return row
 

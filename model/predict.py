@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.geometry import LANDMARK_NAMES, Spacing
+from core.geometry import LANDMARK_NAMES, UNKNOWN_SPACING, Spacing, spacing_or_unknown
 from core.runs import checkpoint_file, latest_usable_run
 from core.store import Project, RunInfo
-from model.data import UNKNOWN_SPACING
 from model.infer import Predictor
 
 
@@ -32,14 +31,22 @@ def resolve_run(project: Project, spec: str | int) -> RunInfo:
 
 
 def predict_project(
-    project, run, predictor: Predictor, *, image_ids=None, batch: int = 32, progress=None
+    project: Project,
+    run: RunInfo,
+    predictor: Predictor,
+    *,
+    image_ids=None,
+    batch: int = 32,
+    progress=None,
 ) -> int:
     """Predict the project's images (all, or image_ids) and store the predictions; returns n."""
     ids = list(image_ids) if image_ids is not None else _all_image_ids(project)
     done = 0
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        frames = [(project.pixels(i), project.image(i).spacing or UNKNOWN_SPACING) for i in chunk]
+        with project.transaction(write=False) as repo:  # one read per batch, not per image
+            infos, pixels = repo.images(chunk), repo.pixels_many(chunk)
+        frames = [(pixels[i], spacing_or_unknown(infos[i].spacing)) for i in chunk]
         preds = predictor.predict(frames, batch=batch)
         project.save_predictions(run.id, [p.to_row(i) for i, p in zip(chunk, preds, strict=True)])
         done += len(chunk)
@@ -48,8 +55,9 @@ def predict_project(
     return done
 
 
-def _all_image_ids(project) -> list[int]:
-    ids, offset = [], 0
+def _all_image_ids(project: Project) -> list[int]:
+    ids: list[int] = []
+    offset = 0
     while True:
         page = project.list_images(offset=offset, limit=1000)
         ids.extend(i.id for i in page)

@@ -314,15 +314,15 @@ def _predict(args) -> int:
 
 
 def _gradcam(args) -> int:
+    from core.geometry import spacing_or_unknown
     from core.store import Project
-    from model.data import UNKNOWN_SPACING
     from model.gradcam import GradCam
     from model.overlay import overlay_png
 
     with Project.open(args.project) as project:
         _run, predictor = _predictor_for(project, args)
         pixels = project.pixels(args.image)
-        spacing = project.image(args.image).spacing or UNKNOWN_SPACING
+        spacing = spacing_or_unknown(project.image(args.image).spacing)
     cam, pred = GradCam(predictor).map(pixels, spacing, args.layer)
     overlay_png(args.out, pixels, cam, pred.landmarks)
     print(

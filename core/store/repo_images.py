@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,21 @@ ORDER_KEYS = {
     "source": (Image.source, Image.id),
     "split": (Image.split, Image.id),
 }
+
+
+# Ids per IN (...) query: well under SQLite's bound-parameter limit (999 before 3.32).
+BATCH_IDS = 500
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), BATCH_IDS):
+        yield ids[start : start + BATCH_IDS]
+
+
+def _all_found(ids: list[int], found: Mapping[int, object]) -> None:
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFoundError(f"image {missing[0]} does not exist")
 
 
 def _check(value: str | None, allowed: tuple[str, ...], what: str) -> None:
@@ -168,6 +183,32 @@ class ImagesMixin:
         if row is None:
             raise NotFoundError(f"image {image_id} does not exist")
         return pixel_codec.decode(row[0], (row[1], row[2]), row[3])
+
+    def images(self, image_ids: Iterable[int]) -> dict[int, ImageInfo]:
+        """Metadata of many images by id, read in batches (NotFoundError if one is missing)."""
+        ids = list(dict.fromkeys(int(i) for i in image_ids))
+        found: dict[int, ImageInfo] = {}
+        for chunk in _chunks(ids):
+            query = select(Image, Series.key).join(Series).where(Image.id.in_(chunk))
+            found.update((i.id, image_info(i, key)) for i, key in self.session.execute(query))
+        _all_found(ids, found)
+        return {i: found[i] for i in ids}
+
+    def pixels_many(self, image_ids: Iterable[int]) -> dict[int, np.ndarray]:
+        """The decoded pixels of many images by id, read in batches (NotFoundError if one is
+        missing). Mind the memory: every array is held at once."""
+        ids = list(dict.fromkeys(int(i) for i in image_ids))
+        found: dict[int, np.ndarray] = {}
+        for chunk in _chunks(ids):
+            query = (
+                select(ImagePixels.image_id, ImagePixels.data, Image.rows, Image.cols, Image.dtype)
+                .join(Image, Image.id == ImagePixels.image_id)
+                .where(ImagePixels.image_id.in_(chunk))
+            )
+            for image_id, data, rows, cols, dtype in self.session.execute(query):
+                found[image_id] = pixel_codec.decode(data, (rows, cols), dtype)
+        _all_found(ids, found)
+        return {i: found[i] for i in ids}
 
     def set_ed(self, image_id: int) -> None:
         """Mark the ED frame of its series (the flag leaves the series' other frames)."""

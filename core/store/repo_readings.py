@@ -12,13 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.geometry import GeometryError, Landmarks, Point, Spacing, measure
+from core.geometry import UNKNOWN_SPACING, GeometryError, Landmarks, Point, Spacing, measure
+from core.reference import reference_statuses
 from core.store.errors import ConflictError, NotFoundError, StoreError
 from core.store.models import STATUSES, Annotator, Image, Reading, ReadingAudit, utcnow
 from core.store.records import AuditEntry, ReadingInfo, aware, reading_info, reading_state
-
-# Unknown spacing: SI is a ratio, so it is measured as if pixels were square (lengths unknown).
-SQUARE_PIXELS = Spacing(1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,7 @@ class _Derived:
 def derive(image: Image, landmarks: Landmarks, contour: Sequence[Point] | None) -> _Derived:
     """SI (and contour SIs) of landmarks on an image; GeometryError when degenerate."""
     known = image.spacing_row_mm is not None and image.spacing_col_mm is not None
-    spacing = Spacing(image.spacing_row_mm, image.spacing_col_mm) if known else SQUARE_PIXELS
+    spacing = Spacing(image.spacing_row_mm, image.spacing_col_mm) if known else UNKNOWN_SPACING
     m = measure(landmarks, spacing, shape=(image.rows, image.cols))
     si_contour = si_volumetric = None
     if contour is not None:
@@ -186,7 +184,7 @@ class ReadingsMixin:
     def reference_si(self, image_id: int, include_submitted: bool = False) -> float | None:
         """The training target: mean SI of the image's approved (and submitted) readings."""
         query = select(func.avg(Reading.si)).where(
-            Reading.image_id == image_id, Reading.status.in_(_reference_statuses(include_submitted))
+            Reading.image_id == image_id, Reading.status.in_(reference_statuses(include_submitted))
         )
         value = self.session.scalar(query)
         return None if value is None else float(value)
@@ -195,7 +193,7 @@ class ReadingsMixin:
         """Reference SI of every image that has one."""
         query = (
             select(Reading.image_id, func.avg(Reading.si))
-            .where(Reading.status.in_(_reference_statuses(include_submitted)))
+            .where(Reading.status.in_(reference_statuses(include_submitted)))
             .group_by(Reading.image_id)
         )
         return {int(image_id): float(si) for image_id, si in self.session.execute(query)}
@@ -260,7 +258,3 @@ class ReadingsMixin:
             .order_by(Reading.image_id, Annotator.name)
         )
         return [reading_info(r, name) for r, name in self.session.execute(query)]
-
-
-def _reference_statuses(include_submitted: bool) -> tuple[str, ...]:
-    return ("approved", "submitted") if include_submitted else ("approved",)
