@@ -2,7 +2,8 @@
 
 numpy, and scipy's F distribution for the ICC interval. Paired inputs drop pairs where either
 value is missing (None/NaN/inf), so a metric is always computed on the pairs that exist and
-``n`` says how many there were. A statistic that is undefined for the data (fewer than two pairs, no variance) is NaN, never an exception.
+``n`` says how many there were. A statistic that is undefined for the data (fewer than two
+pairs, no variance) is NaN, never an exception.
 """
 
 from __future__ import annotations
