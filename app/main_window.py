@@ -50,7 +50,7 @@ class MainWindow(QMainWindow):
         self.cine = CineBar()
         self.inspector = InspectorPanel()
         self.inspector.set_role(identity.reviews)
-        from app.panels.runs_panel import active_run_id
+        from core.runs import active_run_id
 
         model = ImageTableModel(project, identity.annotator_id, model_run=active_run_id(project))
         self.browser = BrowserPanel(model, reviews=identity.reviews)

@@ -28,6 +28,7 @@ import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ from core.geometry.types import LANDMARK_NAMES
 from core.model_si import model_si, run_si_kind
 from core.reference import mean_landmarks, reference_statuses
 from core.runs import active_run
+from core.store import ImageInfo, Project, Repository
 
 PER_CHOICES = ("reading", "image")
 NO_SPLIT = "none"  # how --split names images without a split
@@ -143,7 +145,9 @@ class _Context:
     predictions: dict[int, dict]
 
 
-def iter_export_rows(repo, selection: Selection) -> Iterator[tuple[object, list[dict]]]:
+def iter_export_rows(
+    repo: Project | Repository, selection: Selection
+) -> Iterator[tuple[ImageInfo, list[dict]]]:
     """(ImageInfo, its rows) for every image the selection keeps, in image id order.
 
     ``repo`` is a Repository (or a Project). Only metadata is read here; pixels are left to the
@@ -303,7 +307,7 @@ class CsvSink:
 
 
 def export_csv(
-    project,
+    project: Project | Repository,
     path: os.PathLike | str,
     *,
     per: str = "reading",
@@ -319,7 +323,9 @@ def export_csv(
     return run_export(project, selection, Path(path), image_sink=None)
 
 
-def run_export(project, selection: Selection, csv_path: Path, image_sink=None) -> ExportSummary:
+def run_export(
+    project: Project | Repository, selection: Selection, csv_path: Path, image_sink=None
+) -> ExportSummary:
     """Stream the selection's rows into ``csv_path``; ``image_sink`` (if any) writes each image
     once and returns the extra cells (its ``columns``) of that image's rows."""
     header = columns(selection.per) + (image_sink.columns if image_sink else ())
@@ -342,14 +348,11 @@ def run_export(project, selection: Selection, csv_path: Path, image_sink=None) -
     return ExportSummary(csv_path, sink.rows, images, unknown, None if run is None else run.id)
 
 
-def _read_snapshot(project):
+def _read_snapshot(project: Project | Repository) -> AbstractContextManager[Repository]:
     # A Project hands out one read transaction (a consistent snapshot); a Repository already is one.
-    transaction = getattr(project, "transaction", None)
-    if transaction is None:
-        from contextlib import nullcontext
-
-        return nullcontext(project)
-    return transaction(write=False)
+    if isinstance(project, Project):
+        return project.transaction(write=False)
+    return nullcontext(project)
 
 
 def _check_per(per: str) -> None:

@@ -141,7 +141,8 @@ def delete_run(project: Project, run_id: int) -> DeletedRun:
         if was_active:
             repo.set_setting(ACTIVE_RUN_SETTING, None)
     root = runs_dir(project)
-    removed, kept = [], []
+    removed: list[Path] = []
+    kept: list[Path] = []
     for path in candidates:
         outcome = _remove_inside(path, root)
         if outcome is not None:

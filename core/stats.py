@@ -368,7 +368,7 @@ def _pair(first: str, second: str, image_ids, x: np.ndarray, y: np.ndarray) -> P
 
 def _prediction_si(prediction: Mapping | None, key: str) -> float:
     value = None if prediction is None else prediction.get(key)
-    return float(value) if _finite(value) else math.nan
+    return float(value) if value is not None and _finite(value) else math.nan
 
 
 def _finite(value) -> bool:

@@ -80,7 +80,9 @@ class Predictor:
             fused = fused.to(torch.bfloat16)
             fused.si_head.float()
             self.dtype = torch.bfloat16
-        self.model = fused.to(setup.device, memory_format=torch.channels_last).eval()
+        # torch's stubs lack the (device, memory_format=...) form that Module.to accepts.
+        channels_last = torch.channels_last
+        self.model = fused.to(setup.device, memory_format=channels_last).eval()  # type: ignore[call-overload]
 
     @classmethod
     def from_checkpoint(cls, path: Path, device: str = "auto") -> Predictor:

@@ -8,9 +8,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
+from core.store import Project
 from model.cache import build_cache
 from model.checkpoint import save_checkpoint
 from model.config import TrainConfig
@@ -28,14 +30,14 @@ class TrainResult:
     """How a run ended."""
 
     run_id: int
-    status: str  # "done" or "cancelled"
+    status: Literal["done", "cancelled"]
     checkpoint_path: Path | None
     metrics: dict
 
 
 def train(
     config: TrainConfig,
-    project,
+    project: Project,
     *,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
@@ -63,7 +65,7 @@ def train(
         raise
 
 
-def _training_samples(config: TrainConfig, project) -> list:
+def _training_samples(config: TrainConfig, project: Project) -> list:
     samples = load_samples(project, include_submitted=config.include_submitted, seed=config.seed)
     if config.max_images:
         samples = samples[: config.max_images]
@@ -137,7 +139,7 @@ class _Loop:
         self.last_event = 0.0
         self.started = time.perf_counter()
 
-    def run(self) -> str:
+    def run(self) -> Literal["done", "cancelled"]:
         stale = 0
         for epoch in range(1, self.config.epochs + 1):
             self.emit(

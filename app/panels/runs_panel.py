@@ -17,15 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.model_si import run_si_kind
-from core.runs import (
-    ACTIVE_RUN_SETTING,
-    DeletedRun,
-    active_run_id,
-    delete_run,
-    set_active_run,
-)
+from core.runs import DeletedRun, active_run_id, delete_run, set_active_run
 
-__all__ = ["ACTIVE_RUN_SETTING", "RunsPanel", "active_run_id"]
 COLUMNS = (
     "Run",
     "Date",

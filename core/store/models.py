@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -159,7 +159,7 @@ class Reading(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     # Optimistic concurrency: every UPDATE checks and increments the version.
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy types it per instance)
 
 
 class ReadingAudit(Base):

@@ -7,7 +7,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -20,8 +20,20 @@ from core.store.repository import READ_METHODS, WRITE_METHODS, Repository
 
 SECRET_BYTES = 32
 
+if TYPE_CHECKING:
+    # What an editor and the type checker see: every Repository operation is a Project method
+    # with the same signature (they are attached below, each in its own transaction;
+    # tests/core/store/test_store_api.py checks that the two agree).
+    class _Operations(Repository):
+        pass
 
-class Project:
+else:
+
+    class _Operations:
+        pass
+
+
+class Project(_Operations):
     """One project database. Every store operation is also a method here, run in its own short
     transaction; `with project.transaction() as repo:` groups several into one."""
 

@@ -25,6 +25,7 @@ from core.store.models import (
     Setting,
 )
 from core.store.records import ImageFilter, ImageInfo, image_info
+from core.vocab import Role, Source, Split, View
 
 ORDER_KEYS = {
     "id": (Image.id,),
@@ -62,7 +63,7 @@ class ImagesMixin:
 
     # -- annotators -------------------------------------------------------------------------
 
-    def ensure_annotator(self, name: str, role: str = "annotator") -> int:
+    def ensure_annotator(self, name: str, role: Role = "annotator") -> int:
         """The annotator's id, created with `role` if new (an existing role is kept)."""
         _check(role, ROLES, "role")
         name = name.strip()
@@ -81,7 +82,7 @@ class ImagesMixin:
         rows = self.session.execute(
             select(Annotator.id, Annotator.name, Annotator.role).order_by(Annotator.name)
         )
-        return [tuple(row) for row in rows]
+        return [(int(i), str(name), str(role)) for i, name, role in rows]
 
     # -- series and images ------------------------------------------------------------------
 
@@ -90,8 +91,8 @@ class ImagesMixin:
         key: str,
         *,
         subject_key: str | None = None,
-        view: str = "unknown",
-        source: str = "real",
+        view: View = "unknown",
+        source: Source = "real",
         frame_interval_ms: float | None = None,
     ) -> int:
         """Get or create a series by its pseudonymous key; an existing one is left as it is."""
@@ -118,8 +119,8 @@ class ImagesMixin:
         *,
         frame_index: int,
         spacing: Spacing | None,
-        view: str = "unknown",
-        source: str = "real",
+        view: View = "unknown",
+        source: Source = "real",
         is_ed: bool = False,
         is_es: bool = False,
         window: tuple[float, float] | None = None,
@@ -236,12 +237,12 @@ class ImagesMixin:
         if es:
             self.session.execute(update(Image).where(others).values(is_es=False))
 
-    def set_split(self, mapping: Mapping[int, str | None]) -> None:
+    def set_split(self, mapping: Mapping[int, Split | None]) -> None:
         """Assign images to train / val / test (None: no split)."""
         for split in set(mapping.values()):
             if split is not None:
                 _check(split, SPLITS, "split")
-        by_split: dict[str | None, list[int]] = {}
+        by_split: dict[Split | None, list[int]] = {}
         for image_id, split in mapping.items():
             by_split.setdefault(split, []).append(int(image_id))
         for split, ids in by_split.items():

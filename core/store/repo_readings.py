@@ -17,6 +17,7 @@ from core.reference import reference_statuses
 from core.store.errors import ConflictError, NotFoundError, StoreError
 from core.store.models import STATUSES, Annotator, Image, Reading, ReadingAudit, utcnow
 from core.store.records import AuditEntry, ReadingInfo, aware, reading_info, reading_state
+from core.vocab import ReadingStatus
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,11 @@ class _Derived:
 
 def derive(image: Image, landmarks: Landmarks, contour: Sequence[Point] | None) -> _Derived:
     """SI (and contour SIs) of landmarks on an image; GeometryError when degenerate."""
-    known = image.spacing_row_mm is not None and image.spacing_col_mm is not None
-    spacing = Spacing(image.spacing_row_mm, image.spacing_col_mm) if known else UNKNOWN_SPACING
+    row_mm, col_mm = image.spacing_row_mm, image.spacing_col_mm
+    known = row_mm is not None and col_mm is not None
+    spacing = (
+        Spacing(row_mm, col_mm) if row_mm is not None and col_mm is not None else UNKNOWN_SPACING
+    )
     m = measure(landmarks, spacing, shape=(image.rows, image.cols))
     si_contour = si_volumetric = None
     if contour is not None:
@@ -72,7 +76,7 @@ class ReadingsMixin:
         landmarks: Landmarks,
         *,
         contour: Sequence[Point] | None = None,
-        status: str = "draft",
+        status: ReadingStatus = "draft",
         note: str = "",
         expected_version: int | None = None,
         suggested: dict | None = None,
@@ -119,7 +123,7 @@ class ReadingsMixin:
     def set_reading_status(
         self,
         reading_id: int,
-        status: str,
+        status: ReadingStatus,
         *,
         by_annotator_id: int,
         note: str | None = None,
@@ -153,7 +157,7 @@ class ReadingsMixin:
         """Every reading of an image, by annotator name."""
         return self._reading_rows(Reading.image_id == image_id)
 
-    def readings(self, status: Iterable[str] | None = None) -> list[ReadingInfo]:
+    def readings(self, status: Iterable[ReadingStatus] | None = None) -> list[ReadingInfo]:
         """All readings (optionally only those with the given statuses), by image and annotator."""
         if status is None:
             return self._reading_rows()

@@ -105,7 +105,7 @@ class RunsMixin:
         """Counts of series, images, readings by status, annotators and runs; schema revision."""
         from core.store.migrations import revision_of
 
-        by_status = dict.fromkeys(STATUSES, 0)
+        by_status: dict[str, int] = dict.fromkeys(STATUSES, 0)
         query = select(Reading.status, func.count()).group_by(Reading.status)
         by_status.update({status: int(n) for status, n in self.session.execute(query)})
         return {

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from app.panels.comparison_panel import ComparisonPanel, comparison_points
-from app.panels.runs_panel import ACTIVE_RUN_SETTING, RunsPanel, active_run_id
+from app.panels.runs_panel import RunsPanel
 from app.panels.train_form import TrainForm, train_actions
 from core.geometry import Landmarks, Spacing
+from core.runs import ACTIVE_RUN_SETTING, active_run_id
 from core.stats import regression_metrics
 from core.store import Project
 
