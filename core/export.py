@@ -38,6 +38,7 @@ from core.model_si import model_si, run_si_kind
 from core.reference import mean_landmarks, reference_statuses
 from core.runs import active_run
 from core.store import ImageInfo, Project, Repository
+from core.vocab import SIKind
 
 PER_CHOICES = ("reading", "image")
 NO_SPLIT = "none"  # how --split names images without a split
@@ -141,7 +142,7 @@ class _Context:
     reference: dict[int, tuple[float, int]]  # image id -> (reference SI, readings averaged)
     reference_landmarks: dict[int, list]  # image id -> landmarks of the readings averaged
     run_id: int | None
-    model_si_kind: str | None
+    model_si_kind: SIKind | None
     predictions: dict[int, dict]
 
 

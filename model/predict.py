@@ -10,6 +10,7 @@ from core.geometry import LANDMARK_NAMES, UNKNOWN_SPACING, Spacing, spacing_or_u
 from core.runs import checkpoint_file, latest_usable_run
 from core.store import Project, RunInfo
 from model.infer import Predictor
+from model.progress import progress_event
 
 
 def resolve_run(project: Project, spec: str | int) -> RunInfo:
@@ -51,7 +52,7 @@ def predict_project(
         project.save_predictions(run.id, [p.to_row(i) for i, p in zip(chunk, preds, strict=True)])
         done += len(chunk)
         if progress:
-            progress({"event": "batch", "step": done, "total_steps": len(ids)})
+            progress(progress_event("batch", step=done, total_steps=len(ids)))
     return done
 
 

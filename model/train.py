@@ -18,6 +18,7 @@ from model.checkpoint import save_checkpoint
 from model.config import TrainConfig
 from model.data import data_snapshot, load_samples
 from model.device import choose_device
+from model.progress import progress_event
 from model.trainer import Trainer, make_model
 from model.validate import validate
 
@@ -61,7 +62,7 @@ def train(
         message = f"{exc.__class__.__name__}: {exc}"
         if run_id is not None:
             project.update_run(run_id, status="error", metrics={"error": message})
-        emit({"event": "error", "run_id": run_id, "message": message})
+        emit(progress_event("error", run_id=run_id, message=message))
         raise
 
 
@@ -87,17 +88,17 @@ def _train_run(config, project, run_id, setup, samples, snapshot, emit, should_s
     project.update_run(run_id, status="running")
     ckpt = runs_dir(project) / checkpoint_name(run_id)
     emit(
-        {
-            "event": "start",
-            "run_id": run_id,
-            "device": setup.describe(),
-            "notes": notes,
-            "n_train": len(train_set),
-            "n_val": len(val_set),
-            "epochs": config.epochs,
-            "total_steps": trainer.total_steps,
-            "checkpoint": str(ckpt),
-        }
+        progress_event(
+            "start",
+            run_id=run_id,
+            device=setup.describe(),
+            notes=notes,
+            n_train=len(train_set),
+            n_val=len(val_set),
+            epochs=config.epochs,
+            total_steps=trainer.total_steps,
+            checkpoint=str(ckpt),
+        )
     )
     for note in notes:
         print(note, file=sys.stderr)
@@ -116,13 +117,13 @@ def _train_run(config, project, run_id, setup, samples, snapshot, emit, should_s
         model_si_kind=metrics.get("model_si_kind"),
     )
     emit(
-        {
-            "event": status,
-            "run_id": run_id,
-            "duration_s": round(duration_s, 1),
-            "checkpoint": str(saved) if saved else None,
-            "metrics": metrics,
-        }
+        progress_event(
+            status,
+            run_id=run_id,
+            duration_s=round(duration_s, 1),
+            checkpoint=str(saved) if saved else None,
+            metrics=metrics,
+        )
     )
     return TrainResult(run_id, status, saved, metrics)
 
@@ -143,19 +144,19 @@ class _Loop:
         stale = 0
         for epoch in range(1, self.config.epochs + 1):
             self.emit(
-                {
-                    "event": "epoch",
-                    "epoch": epoch,
-                    "epochs": self.config.epochs,
-                    "step": self.step,
-                    "total_steps": self.t.total_steps,
-                }
+                progress_event(
+                    "epoch",
+                    epoch=epoch,
+                    epochs=self.config.epochs,
+                    step=self.step,
+                    total_steps=self.t.total_steps,
+                )
             )
             losses, cancelled = self._epoch(epoch)
             val = validate(self.t.model, self.t.setup, self.t.val_set, self.config)
             val.update(epoch=epoch, loss=float(np.mean(losses)) if losses else math.nan)
             self.history.append(val)
-            self.emit({"event": "val", "step": self.step, "total_steps": self.t.total_steps, **val})
+            self.emit(progress_event("val", step=self.step, total_steps=self.t.total_steps, **val))
             if self._improved(val):
                 self.best, stale = val, 0
                 self._save()
@@ -189,15 +190,15 @@ class _Loop:
         elapsed = now - self.started
         per_step = elapsed / self.step
         self.emit(
-            {
-                "event": "batch",
-                "epoch": epoch,
-                "step": self.step,
-                "total_steps": self.t.total_steps,
-                "loss": round(loss, 5),
-                "eta_s": round(per_step * (self.t.total_steps - self.step), 1),
-                "images_per_s": round(self.config.batch / per_step, 2),
-            }
+            progress_event(
+                "batch",
+                epoch=epoch,
+                step=self.step,
+                total_steps=self.t.total_steps,
+                loss=round(loss, 5),
+                eta_s=round(per_step * (self.t.total_steps - self.step), 1),
+                images_per_s=round(self.config.batch / per_step, 2),
+            )
         )
 
     def _improved(self, val: dict) -> bool:
