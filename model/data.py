@@ -12,7 +12,7 @@ import numpy as np
 
 from core.geometry import LANDMARK_NAMES, Landmarks, Spacing, spacing_or_unknown
 from core.reference import mean_landmarks, reference_statuses
-from core.store import Project
+from core.store import Project, Repository
 from core.vocab import SPLITS, Source, Split
 
 
@@ -30,7 +30,9 @@ class Sample:
     source: Source = "real"
 
 
-def labelled_readings(project: Project, include_submitted: bool = False) -> dict[int, list]:
+def labelled_readings(
+    project: Project | Repository, include_submitted: bool = False
+) -> dict[int, list]:
     """image id -> readings that define its label (core.reference.reference_statuses)."""
     by_image: dict[int, list] = defaultdict(list)
     for reading in project.readings(status=reference_statuses(include_submitted)):
@@ -78,14 +80,15 @@ def load_samples(
     The label is the reference SI and the mean landmarks of the readings behind it
     (core.reference); metadata and pixels are read in batches in one snapshot.
     """
-    readings = labelled_readings(project, include_submitted)
+    with project.transaction(write=False) as repo:  # labels from one consistent snapshot
+        readings = labelled_readings(repo, include_submitted)
+        reference_si = repo.reference_si_map(include_submitted=include_submitted)
     ids = sorted(readings if image_ids is None else set(image_ids) & set(readings))
     split_of = assign_splits(project, ids, seed=seed)
     kept = [i for i in ids if splits is None or split_of[i] in splits]
     with project.transaction(write=False) as repo:
         infos = repo.images(kept)
         pixels = repo.pixels_many(kept)
-        reference_si = repo.reference_si_map(include_submitted=include_submitted)
     return [
         Sample(
             image_id=image_id,

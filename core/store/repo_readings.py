@@ -33,9 +33,9 @@ def derive(image: Image, landmarks: Landmarks, contour: Sequence[Point] | None) 
     """SI (and contour SIs) of landmarks on an image; GeometryError when degenerate."""
     row_mm, col_mm = image.spacing_row_mm, image.spacing_col_mm
     known = row_mm is not None and col_mm is not None
-    spacing = (
-        Spacing(row_mm, col_mm) if row_mm is not None and col_mm is not None else UNKNOWN_SPACING
-    )
+    spacing = UNKNOWN_SPACING
+    if row_mm is not None and col_mm is not None:
+        spacing = Spacing(row_mm, col_mm)
     m = measure(landmarks, spacing, shape=(image.rows, image.cols))
     si_contour = si_volumetric = None
     if contour is not None:
