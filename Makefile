@@ -27,6 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Benchmarks print each figure beside a plain reference measured in the same run (no timed tests).
 bench: $(STAMP)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from core.store import ImageFilter
 
-FINISHED_RUN_STATUSES = frozenset({"done", "finished", "completed", "succeeded"})
 PAGE_SIZE = 200
 # Blinded double reading: an annotator sees neither other readers' SIs (the reference SI is their
 # mean) nor how far readers disagree.
@@ -84,7 +83,7 @@ class ImageTableModel(QAbstractTableModel):
         self._reference: dict[int, float] = {}
         self._model_si: dict[int, float] = {}
         self._series_labels: dict[int, str] = {}  # series id -> short label; the key is a tooltip
-        self._model_run = model_run  # None: the latest finished run with predictions
+        self._model_run = model_run  # None: core.runs.active_run
         self._model_threshold: float | None = None  # None: no highlight (annotators: blinded)
         self._resetting = False
         self.refresh()
@@ -219,7 +218,7 @@ class ImageTableModel(QAbstractTableModel):
         return self._model_run
 
     def set_model_run(self, run_id: int | None) -> None:
-        """Show the model SI of this run (None: the latest finished run with predictions)."""
+        """Show the model SI of this run (None: core.runs.active_run)."""
         self._model_run = run_id
         self.refresh()
 
@@ -297,13 +296,13 @@ class ImageTableModel(QAbstractTableModel):
 
 
 def _model_si(project, run_id: int | None) -> dict[int, float]:
-    """image id -> the run's model SI (its better head; default: the latest run that predicted)."""
+    """image id -> the run's model SI (its better head; default: core.runs.active_run)."""
     from core.model_si import model_si, run_si_kind
+    from core.runs import active_run_id
 
     runs = {r.id: r for r in project.runs()}
     if run_id is None:
-        finished = sorted((i for i, r in runs.items() if r.status in FINISHED_RUN_STATUSES))
-        run_id = next((i for i in reversed(finished) if project.predictions(i)), None)
+        run_id = active_run_id(project)
     if run_id is None or run_id not in runs:
         return {}
     kind = run_si_kind(runs[run_id])

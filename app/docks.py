@@ -75,13 +75,13 @@ class PanelDocks:
             if self.on_predict is not None:
                 panel.predictRequested.connect(self.on_predict)
         elif action_id == "panel.comparison":
-            from app.panels.runs_panel import active_run_id
+            from core.runs import active_run_id
 
             panel.imageRequested.connect(self._on_image)
             panel.set_run(active_run_id(self._project))
 
     def _run_finished(self, _run_id) -> None:
-        from app.panels.runs_panel import active_run_id
+        from core.runs import active_run_id
 
         runs = self.panel("panel.runs")
         if runs is not None:

@@ -124,4 +124,6 @@ class FrameSource(QObject):
 
 def _is_file_backed(url: str) -> bool:
     # An in-memory database lives on one shared connection, unsafe to use from two threads.
-    return not (url.startswith("sqlite") and ":memory:" in url) and url != "sqlite://"
+    from core.store.engine import is_memory
+
+    return not is_memory(url)

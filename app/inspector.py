@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.geometry import LANDMARK_NAMES, GeometryError, Spacing, measure
+from core.geometry import LANDMARK_NAMES, UNKNOWN_SPACING, GeometryError, Spacing, measure
 
 LANDMARK_LABELS = {
     "apex": "Apex",
@@ -213,7 +213,7 @@ class InspectorPanel(QWidget):
         self._show_contour(landmarks, contour)
 
     def _unit_spacing(self) -> tuple[Spacing, str]:
-        return (self._spacing, "mm") if self._spacing else (Spacing(1.0, 1.0), "px")
+        return (self._spacing, "mm") if self._spacing else (UNKNOWN_SPACING, "px")
 
     def _show_landmarks(self, landmarks) -> None:
         spacing, _unit = self._unit_spacing()

@@ -50,7 +50,7 @@ class MainWindow(QMainWindow):
         self.cine = CineBar()
         self.inspector = InspectorPanel()
         self.inspector.set_role(identity.reviews)
-        from app.panels.runs_panel import active_run_id
+        from core.runs import active_run_id
 
         model = ImageTableModel(project, identity.annotator_id, model_run=active_run_id(project))
         self.browser = BrowserPanel(model, reviews=identity.reviews)
@@ -481,4 +481,7 @@ def _export_available() -> bool:
 
 
 def _project_name(url: str) -> str:
-    return url.rsplit("/", 1)[-1] if url.startswith("sqlite") else url
+    from core.store.engine import sqlite_file
+
+    db_file = sqlite_file(url)
+    return db_file.name if db_file is not None else url

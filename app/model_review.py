@@ -6,17 +6,13 @@ predict-all runner (a child process), and tells the canvas, inspector and browse
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QColor
 
 from app.model_box import MODEL_LANDMARK_COLOUR, ModelBox
 from app.predict_runner import PredictAllRunner
-from core.geometry import Landmarks, Spacing
+from core.geometry import Landmarks, spacing_or_unknown
 from core.model_si import model_si, prediction_flags, run_si_kind
-
-PX_SPACING = Spacing(1.0, 1.0)  # the model's own convention for frames without spacing
 
 
 class ModelReview(QObject):
@@ -161,8 +157,10 @@ class ModelReview(QObject):
             self.canvas.set_overlay(None, 0.0)
             self.box.set_cam_status("")
             return
-        checkpoint = self.run.checkpoint_path
-        if not checkpoint or not Path(checkpoint).exists():
+        from core.runs import checkpoint_file
+
+        checkpoint = checkpoint_file(self.project, self.run)
+        if checkpoint is None or not checkpoint.exists():
             self.canvas.set_overlay(None, 0.0)
             self.box.set_cam_status(f"Run {self.run.id} has no checkpoint file")
             return
@@ -180,11 +178,11 @@ class ModelReview(QObject):
         runner.request(
             CamRequest(
                 key[0],
-                checkpoint,
+                str(checkpoint),
                 key[1],
                 key[2],
                 self.canvas.pixels(),
-                image.spacing or PX_SPACING,
+                spacing_or_unknown(image.spacing),
             )
         )
 

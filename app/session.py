@@ -11,12 +11,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
-from sqlalchemy.exc import OperationalError
 
 from app.suggest import ApplySuggestion, SuggestionSource, source_from_record, suggestion_record
 from app.undo import EditCommand
 from core.edits import ReadingDoc
-from core.geometry import GeometryError, Spacing, drag_width_endpoint, measure
+from core.geometry import GeometryError, drag_width_endpoint, measure, spacing_or_unknown
 from core.store import ConflictError, StoreError
 
 LOCKED_STATUSES = frozenset({"submitted", "approved"})
@@ -118,7 +117,7 @@ class AnnotationSession(QObject):
                 "Suggestions fill a new reading only: this image already has your landmarks."
             )
             return False
-        spacing = self.image.spacing or Spacing(1.0, 1.0)
+        spacing = spacing_or_unknown(self.image.spacing)
         try:  # the store refuses degenerate landmarks: say so before touching the doc
             # A predicted width is never exactly perpendicular: keep W1 and its level and put
             # W2 on the perpendicular (the constraint every edit obeys), as the model's own
@@ -189,9 +188,10 @@ class AnnotationSession(QObject):
         except GeometryError as exc:
             self.problem.emit(f"Not saved: {exc}")
             return False
-        except (StoreError, OperationalError) as exc:
-            # e.g. another client held the write lock past the busy timeout: the edit stays in
-            # the doc (still unsaved) and is written with the next change or on close.
+        except StoreError as exc:
+            # e.g. BusyError: another client held the write lock past the busy timeout. The
+            # edit stays in the doc (still unsaved) and is written with the next change or on
+            # close.
             self.problem.emit(f"Not saved yet, the project is busy or unavailable: {exc}")
             return False
         self._after_write(saved)

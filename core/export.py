@@ -18,8 +18,8 @@ The file format, decided once for every export:
   values only (the project never stores patient identity; see DESIGN.md, Privacy).
 - ``image_uid`` names the image in every project that holds the same pixels (a UID derived from
   the pixel content hash, core.interop.keys): ``sphericity import-readings`` matches on it.
-- Model columns come from the active run: the project setting ``active_run_id`` when that run
-  exists, else the latest run that finished.
+- Model columns come from the active run (core.runs.active_run: the run the user picked, else
+  the latest run that finished).
 """
 
 from __future__ import annotations
@@ -30,19 +30,20 @@ import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from core.geometry.types import LANDMARK_NAMES
 from core.interop.keys import image_uid
 from core.model_si import model_si, run_si_kind
+from core.reference import mean_landmarks, reference_statuses
+from core.runs import active_run
+from core.store import ImageInfo, Project, Repository
+from core.vocab import SIKind
 
 PER_CHOICES = ("reading", "image")
-ACTIVE_RUN_SETTING = "active_run_id"
-FINISHED_RUN_STATUSES = ("done", "finished")
 NO_SPLIT = "none"  # how --split names images without a split
 INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_ENCODING = "utf-8-sig"
@@ -134,20 +135,6 @@ def format_cell(value) -> str:
     return neutralise(str(value))
 
 
-# --- the active run -----------------------------------------------------------------------------
-
-
-def active_run(repo):
-    """The run whose predictions an export shows: the chosen one, else the latest finished."""
-    runs = repo.runs()
-    chosen = repo.get_setting(ACTIVE_RUN_SETTING)
-    for run in runs:
-        if run.id == chosen:
-            return run
-    finished = [r for r in runs if r.status in FINISHED_RUN_STATUSES]
-    return max(finished, key=lambda r: r.id, default=None)
-
-
 # --- rows ---------------------------------------------------------------------------------------
 
 
@@ -158,11 +145,13 @@ class _Context:
     reference: dict[int, tuple[float, int]]  # image id -> (reference SI, readings averaged)
     reference_landmarks: dict[int, list]  # image id -> landmarks of the readings averaged
     run_id: int | None
-    model_si_kind: str | None
+    model_si_kind: SIKind | None
     predictions: dict[int, dict]
 
 
-def iter_export_rows(repo, selection: Selection) -> Iterator[tuple[object, list[dict]]]:
+def iter_export_rows(
+    repo: Project | Repository, selection: Selection
+) -> Iterator[tuple[ImageInfo, list[dict]]]:
     """(ImageInfo, its rows) for every image the selection keeps, in image id order.
 
     ``repo`` is a Repository (or a Project). Only metadata is read here; pixels are left to the
@@ -185,9 +174,8 @@ def _context(repo, selection: Selection) -> _Context:
     by_image: dict[int, list] = defaultdict(list)
     for reading in repo.readings(selection.statuses):
         by_image[reading.image_id].append(reading)
-    reference_statuses = {"approved", "submitted"} if selection.include_submitted else {"approved"}
     reference_landmarks: dict[int, list] = defaultdict(list)
-    for reading in repo.readings(tuple(reference_statuses)):
+    for reading in repo.readings(reference_statuses(selection.include_submitted)):
         reference_landmarks[reading.image_id].append(reading.landmarks)
     reference_si = repo.reference_si_map(include_submitted=selection.include_submitted)
     run = active_run(repo)
@@ -287,8 +275,8 @@ def _image_row(image, readings: Sequence, ctx: _Context) -> dict:
     row["readings_si_mean"] = sum(si_values) / len(si_values) if si_values else None
     reference = ctx.reference_landmarks.get(image.id)
     if reference:  # mean position over the readings behind reference_si
-        mean = np.mean([lm.points() for lm in reference], axis=0)
-        row.update(zip(REFERENCE_LANDMARK_COLUMNS, (float(v) for v in mean.ravel()), strict=True))
+        points = mean_landmarks(reference).points()
+        row.update(zip(REFERENCE_LANDMARK_COLUMNS, (v for p in points for v in p), strict=True))
     row.update(_tail_cells(image, ctx))
     return row
 
@@ -324,7 +312,7 @@ class CsvSink:
 
 
 def export_csv(
-    project,
+    project: Project | Repository,
     path: os.PathLike | str,
     *,
     per: str = "reading",
@@ -340,7 +328,9 @@ def export_csv(
     return run_export(project, selection, Path(path), image_sink=None)
 
 
-def run_export(project, selection: Selection, csv_path: Path, image_sink=None) -> ExportSummary:
+def run_export(
+    project: Project | Repository, selection: Selection, csv_path: Path, image_sink=None
+) -> ExportSummary:
     """Stream the selection's rows into ``csv_path``; ``image_sink`` (if any) writes each image
     once and returns the extra cells (its ``columns``) of that image's rows."""
     header = columns(selection.per) + (image_sink.columns if image_sink else ())
@@ -363,14 +353,11 @@ def run_export(project, selection: Selection, csv_path: Path, image_sink=None) -
     return ExportSummary(csv_path, sink.rows, images, unknown, None if run is None else run.id)
 
 
-def _read_snapshot(project):
+def _read_snapshot(project: Project | Repository) -> AbstractContextManager[Repository]:
     # A Project hands out one read transaction (a consistent snapshot); a Repository already is one.
-    transaction = getattr(project, "transaction", None)
-    if transaction is None:
-        from contextlib import nullcontext
-
-        return nullcontext(project)
-    return transaction(write=False)
+    if isinstance(project, Project):
+        return project.transaction(write=False)
+    return nullcontext(project)
 
 
 def _check_per(per: str) -> None:

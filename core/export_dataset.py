@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from core.export import ExportSummary, Selection, run_export
+from core.store import Project
 
 DATASET_CSV = "labels.csv"
 IMAGE_DIR = "images"
@@ -35,8 +36,8 @@ def png_values(pixels: np.ndarray) -> tuple[np.ndarray, float | None, float | No
     if pixels.dtype == np.bool_:
         return pixels.astype(np.uint8) * 255, 0.0, 1.0 / 255.0
     if np.issubdtype(pixels.dtype, np.integer) and pixels.size:
-        low, high = int(pixels.min()), int(pixels.max())
-        if low >= 0 and high <= _UINT16_MAX:
+        smallest, largest = int(pixels.min()), int(pixels.max())
+        if smallest >= 0 and largest <= _UINT16_MAX:
             return pixels.astype(np.uint16), None, None
     values = pixels.astype(np.float64)
     finite = values[np.isfinite(values)]
@@ -79,7 +80,7 @@ class PngSink:
 
 
 def export_dataset(
-    project,
+    project: Project,
     out_dir: os.PathLike | str,
     *,
     per: str = "reading",

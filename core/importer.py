@@ -24,7 +24,7 @@ from core.imaging import (
     pseudonym,
     read_header,
 )
-from core.store import StoreError
+from core.store import Project, StoreError
 
 log = logging.getLogger(__name__)
 AUTO = -1  # ED frame: where the file's data says, else its first frame
@@ -62,7 +62,7 @@ class _Unit:
 
 
 def import_paths(
-    project,
+    project: Project,
     paths: Iterable[str | os.PathLike],
     *,
     progress: Progress | None = None,
@@ -222,7 +222,7 @@ def _series_units(key: str, headers: list) -> list[_Unit]:
     return units
 
 
-def _import_unit(project, unit: _Unit, secret, limits, fallback, source, report) -> None:
+def _import_unit(project: Project, unit: _Unit, secret, limits, fallback, source, report) -> None:
     try:
         decoded = decode_path(unit.path, secret, limits)
     except ImageReadError as exc:
@@ -254,7 +254,9 @@ class _OnlyDuplicates(Exception):
         self.ids = ids
 
 
-def _write(project, unit: _Unit, decoded: DecodedFile, fallback, source) -> list[tuple[int, bool]]:
+def _write(
+    project: Project, unit: _Unit, decoded: DecodedFile, fallback, source
+) -> list[tuple[int, bool]]:
     """All frames of one file in one transaction (rolled back entirely on any error)."""
     ed = unit.ed_frame
     if ed == AUTO:

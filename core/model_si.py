@@ -10,6 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from core.vocab import SI_KINDS, SIKind
+
+if TYPE_CHECKING:
+    from core.store.records import RunInfo
 
 
 def prediction_flags(row: Mapping | None) -> list[str]:
@@ -18,22 +24,24 @@ def prediction_flags(row: Mapping | None) -> list[str]:
     return list(confidence.get("flags") or [])
 
 
-def run_si_kind(run) -> str | None:
+def run_si_kind(run: RunInfo | None) -> SIKind | None:
     """A run's model SI estimate, "landmarks" or "regression" (the one that validated better).
 
-    Read from the run row, else from its metrics (where the trainer also records it).
+    Read from the run row, else from its metrics (where the trainer also records it); None
+    when neither holds a word of the vocabulary.
     """
     if run is None:
         return None
-    return run.model_si_kind or (run.metrics or {}).get("model_si_kind")
+    kind = run.model_si_kind or (run.metrics or {}).get("model_si_kind")
+    return kind if kind in SI_KINDS else None
 
 
-def model_si_field(kind: str | None, flags=()) -> str:
+def model_si_field(kind: SIKind | None, flags=()) -> str:
     """ "si_landmarks" or "si_regression": where the model SI of a prediction comes from."""
     return "si_landmarks" if kind == "landmarks" and not flags else "si_regression"
 
 
-def model_si(row: Mapping | None, kind: str | None) -> float | None:
+def model_si(row: Mapping | None, kind: SIKind | None) -> float | None:
     """The run's model SI from a prediction row (si_regression, si_landmarks, confidence)."""
     if not row:
         return None

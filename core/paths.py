@@ -34,9 +34,10 @@ def demo_project_path() -> Path:
 
 def runs_dir_for(project_url: str) -> Path:
     """Folder for a project's run files (checkpoints): beside a SQLite project, else in data_dir."""
-    prefix = "sqlite:///"
-    if project_url.startswith(prefix) and project_url != "sqlite:///:memory:":
-        db = Path(project_url[len(prefix) :])
+    from core.store.engine import sqlite_file
+
+    db = sqlite_file(project_url)
+    if db is not None:
         return db.with_name(db.name + ".runs")
     import hashlib
 

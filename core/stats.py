@@ -1,8 +1,9 @@
 """Agreement statistics: regression metrics, Bland–Altman limits, ICC(2,1) and reader agreement.
 
-numpy only. Paired inputs drop pairs where either value is missing (None/NaN/inf), so a metric is
-always computed on the pairs that exist and ``n`` says how many there were. A statistic that is
-undefined for the data (fewer than two pairs, no variance) is NaN, never an exception.
+numpy, and scipy's F distribution for the ICC interval. Paired inputs drop pairs where either
+value is missing (None/NaN/inf), so a metric is always computed on the pairs that exist and
+``n`` says how many there were. A statistic that is undefined for the data (fewer than two
+pairs, no variance) is NaN, never an exception.
 """
 
 from __future__ import annotations
@@ -171,8 +172,10 @@ def icc_ci(matrix, confidence: float = 0.95) -> tuple[float, float]:
     v_num = (a * ms.jms + b * ms.ems) ** 2
     v_den = (a * ms.jms) ** 2 / (k - 1) + (b * ms.ems) ** 2 / ((n - 1) * (k - 1))
     v = v_num / v_den
-    f_low = f_ppf(1.0 - alpha / 2.0, n - 1, v)
-    f_high = f_ppf(1.0 - alpha / 2.0, v, n - 1)
+    from scipy.stats import f as f_distribution  # imported here: only the interval needs it
+
+    f_low = float(f_distribution.ppf(1.0 - alpha / 2.0, n - 1, v))
+    f_high = float(f_distribution.ppf(1.0 - alpha / 2.0, v, n - 1))
     low = (
         n
         * (ms.bms - f_low * ms.ems)
@@ -184,70 +187,6 @@ def icc_ci(matrix, confidence: float = 0.95) -> tuple[float, float]:
         / (k * ms.jms + (k * n - k - n) * ms.ems + n * f_high * ms.bms)
     )
     return (float(low), float(high))
-
-
-# --- F distribution (for the ICC interval; numpy has no quantile function) --------------------
-
-
-def _betacf(a: float, b: float, x: float) -> float:
-    # Lentz's continued fraction for the incomplete beta function (Numerical Recipes §6.4).
-    tiny, qab, qap, qam = 1e-300, a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 500):
-        m2 = 2 * m
-        for numerator in (
-            m * (b - m) * x / ((qam + m2) * (a + m2)),
-            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
-        ):
-            d = 1.0 + numerator * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + numerator / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1.0) < 1e-15:
-            break
-    return h
-
-
-def beta_inc(a: float, b: float, x: float) -> float:
-    """Regularised incomplete beta function I_x(a, b)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    )
-    if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(log_front) * _betacf(a, b, x) / a
-    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
-
-
-def f_cdf(x: float, df1: float, df2: float) -> float:
-    """Cumulative distribution function of the F distribution."""
-    if x <= 0.0:
-        return 0.0
-    return beta_inc(df1 / 2.0, df2 / 2.0, df1 * x / (df1 * x + df2))
-
-
-def f_ppf(q: float, df1: float, df2: float) -> float:
-    """Quantile of the F distribution, by bisection on the CDF (monotone, so this converges)."""
-    low, high = 0.0, 1.0
-    while f_cdf(high, df1, df2) < q:
-        high *= 2.0
-        if high > 1e12:
-            return math.inf
-    for _ in range(200):
-        mid = 0.5 * (low + high)
-        if f_cdf(mid, df1, df2) < q:
-            low = mid
-        else:
-            high = mid
-        if high - low <= 1e-15 * high:
-            break
-    return 0.5 * (low + high)
 
 
 # --- reader agreement ---------------------------------------------------------------------------
@@ -429,7 +368,7 @@ def _pair(first: str, second: str, image_ids, x: np.ndarray, y: np.ndarray) -> P
 
 def _prediction_si(prediction: Mapping | None, key: str) -> float:
     value = None if prediction is None else prediction.get(key)
-    return float(value) if _finite(value) else math.nan
+    return float(value) if value is not None and _finite(value) else math.nan
 
 
 def _finite(value) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import statistics
 import time
+from typing import Any
 
 import numpy as np
 import torch
@@ -168,7 +169,7 @@ def run_bench(
     setup = choose_device(device)
     samples = bench_samples(project_path, n_images)
     default = TrainConfig()
-    figures = {
+    figures: dict[str, Any] = {
         "device": setup.describe(),
         "cpu_threads": torch.get_num_threads(),
         "frames": len(samples),

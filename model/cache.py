@@ -50,7 +50,10 @@ def build_cache(samples, *, size: int, coarse_size: int, fov_mm: float) -> Frame
     """Resample every sample once: the fine context around its LV and the whole frame."""
     mm_per_px = fov_mm / size
     csize = context_size(size)
-    fine, fine_pts, coarse, coarse_pts = [], [], [], []
+    fine: list[torch.Tensor] = []
+    fine_pts: list[torch.Tensor] = []
+    coarse: list[torch.Tensor] = []
+    coarse_pts: list[torch.Tensor] = []
     for s in samples:
         img = frame_tensor(s.pixels)
         pts = landmarks_array(s.landmarks)

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.geometry import LANDMARK_NAMES, Landmarks, Spacing
+from core.geometry import LANDMARK_NAMES, Landmarks, Spacing, spacing_or_unknown
+from core.reference import mean_landmarks, reference_statuses
 from core.splits import image_splits
-
-SPLITS = ("train", "val", "test")
-# Without a recorded spacing the store measures SI on square pixels; the model does the same.
-UNKNOWN_SPACING = Spacing(1.0, 1.0)
+from core.store import Project, Repository
+from core.vocab import SPLITS, Source, Split
 
 
 @dataclass(frozen=True)
@@ -27,30 +26,22 @@ class Sample:
     spacing: Spacing
     landmarks: Landmarks
     si: float
-    split: str | None
-    source: str = "real"
+    split: Split | None
+    source: Source = "real"
     subject: str = ""  # the split group's readable name (core.series_names): "S2" or "series 7"
 
 
-def reading_statuses(include_submitted: bool) -> tuple[str, ...]:
-    return ("approved", "submitted") if include_submitted else ("approved",)
-
-
-def mean_landmarks(readings) -> Landmarks:
-    """The mean of several readings' landmarks, point by point."""
-    arr = np.mean([np.array(r.landmarks.points()) for r in readings], axis=0)
-    return Landmarks(*[(float(x), float(y)) for x, y in arr])
-
-
-def labelled_readings(project, include_submitted: bool = False) -> dict[int, list]:
-    """image id -> readings that define its label (approved, optionally submitted too)."""
+def labelled_readings(
+    project: Project | Repository, include_submitted: bool = False
+) -> dict[int, list]:
+    """image id -> readings that define its label (core.reference.reference_statuses)."""
     by_image: dict[int, list] = defaultdict(list)
-    for reading in project.readings(status=reading_statuses(include_submitted)):
+    for reading in project.readings(status=reference_statuses(include_submitted)):
         by_image[reading.image_id].append(reading)
     return dict(by_image)
 
 
-def assign_splits(project, image_ids, *, seed: int = 0) -> dict:
+def assign_splits(project: Project, image_ids, *, seed: int = 0) -> dict[int, Split]:
     """Give images without a split one, whole subjects at a time, and record it in the project.
 
     The rule is core.splits: a subject (the series where the subject is unknown) sits on one
@@ -68,33 +59,42 @@ def assign_splits(project, image_ids, *, seed: int = 0) -> dict:
 
 
 def load_samples(
-    project, *, include_submitted: bool = False, splits=None, image_ids=None, seed: int = 0
+    project: Project,
+    *,
+    include_submitted: bool = False,
+    splits=None,
+    image_ids=None,
+    seed: int = 0,
 ) -> list[Sample]:
-    """Labelled images of a project (splits assigned and recorded first), pixels in memory."""
-    readings = labelled_readings(project, include_submitted)
+    """Labelled images of a project (splits assigned and recorded first), pixels in memory.
+
+    The label is the reference SI and the mean landmarks of the readings behind it
+    (core.reference); metadata and pixels are read in batches in one snapshot.
+    """
+    with project.transaction(write=False) as repo:  # labels from one consistent snapshot
+        readings = labelled_readings(repo, include_submitted)
+        reference_si = repo.reference_si_map(include_submitted=include_submitted)
     ids = sorted(readings if image_ids is None else set(image_ids) & set(readings))
     split_of = assign_splits(project, ids, seed=seed)
-    names = project.series_names()
-    samples = []
-    for image_id in ids:
-        if splits is not None and split_of[image_id] not in splits:
-            continue
-        info = project.image(image_id)
-        group = readings[image_id]
-        samples.append(
-            Sample(
-                image_id=image_id,
-                series_id=info.series_id,
-                pixels=project.pixels(image_id),
-                spacing=info.spacing or UNKNOWN_SPACING,
-                landmarks=mean_landmarks(group),
-                si=float(np.mean([r.si for r in group])),
-                split=split_of[image_id],
-                source=info.source,
-                subject=names[info.series_id].group,
-            )
+    kept = [i for i in ids if splits is None or split_of[i] in splits]
+    with project.transaction(write=False) as repo:
+        infos = repo.images(kept)
+        pixels = repo.pixels_many(kept)
+        names = repo.series_names()
+    return [
+        Sample(
+            image_id=image_id,
+            series_id=infos[image_id].series_id,
+            pixels=pixels[image_id],
+            spacing=spacing_or_unknown(infos[image_id].spacing),
+            landmarks=mean_landmarks([r.landmarks for r in readings[image_id]]),
+            si=reference_si[image_id],
+            split=split_of[image_id],
+            source=infos[image_id].source,
+            subject=names[infos[image_id].series_id].group,
         )
-    return samples
+        for image_id in kept
+    ]
 
 
 def labels_hash(samples: list[Sample]) -> str:
@@ -117,5 +117,5 @@ def data_snapshot(samples: list[Sample], include_submitted: bool) -> dict:
         "image_ids": by_split,
         "n_images": len(samples),
         "labels_hash": labels_hash(samples),
-        "statuses": list(reading_statuses(include_submitted)),
+        "statuses": list(reference_statuses(include_submitted)),
     }

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from core.geometry import LANDMARK_NAMES
 from core.geometry.frame import distance_mm
 from core.stats import regression_metrics
+from core.store import Project, RunInfo
 from model.data import load_samples
 from model.infer import Predictor
 from model.preprocess import array_landmarks, canonical_pairs, landmarks_array
@@ -27,8 +29,8 @@ def landmark_errors_mm(pred, ref, spacing) -> dict[str, float]:
 
 
 def evaluate(
-    project,
-    run,
+    project: Project,
+    run: RunInfo,
     predictor: Predictor,
     *,
     split: str | None = "test",
@@ -53,7 +55,8 @@ def evaluate(
     project.save_predictions(
         run.id, [p.to_row(s.image_id) for s, p in zip(samples, preds, strict=True)]
     )
-    rows, errors = [], []
+    rows: list[dict] = []
+    errors: list[float] = []
     for s, p in zip(samples, preds, strict=True):
         err = landmark_errors_mm(p.landmarks, s.landmarks, s.spacing)
         errors.extend(err.values())
@@ -75,7 +78,7 @@ def evaluate(
             }
         )
     ref = np.array([s.si for s in samples])
-    metrics = {
+    metrics: dict[str, Any] = {
         kind: regression_metrics(np.array([r[key] for r in rows]), ref)
         for kind, key in (
             ("regression", "si_regression"),
@@ -139,7 +142,7 @@ def write_rows_csv(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def store_evaluation(project, run, metrics: dict) -> None:
+def store_evaluation(project: Project, run: RunInfo, metrics: dict) -> None:
     """Keep the evaluation in the run's metrics under evaluation/<split>[/<source>]."""
     key = metrics["split"] + (f"/{metrics['source']}" if metrics["source"] else "")
     current = dict(run.metrics or {})

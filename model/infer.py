@@ -16,6 +16,7 @@ import torch
 
 from core.geometry import LANDMARK_NAMES, Landmarks, Spacing
 from core.model_si import model_si_field
+from core.vocab import SIKind
 from model.checkpoint import load_checkpoint
 from model.config import TrainConfig
 from model.device import DeviceSetup, choose_device
@@ -68,7 +69,7 @@ class Predictor:
     """A trained model ready to predict frames: coarse pass, then fine pass (both batched)."""
 
     def __init__(
-        self, model, config: TrainConfig, setup: DeviceSetup, model_si_kind: str = "regression"
+        self, model, config: TrainConfig, setup: DeviceSetup, model_si_kind: SIKind = "regression"
     ):
         self.config, self.setup, self.model_si_kind = config, setup, model_si_kind
         # Batch norm folded into the convolutions: about a tenth faster, same outputs.
@@ -80,14 +81,17 @@ class Predictor:
             fused = fused.to(torch.bfloat16)
             fused.si_head.float()
             self.dtype = torch.bfloat16
-        self.model = fused.to(setup.device, memory_format=torch.channels_last).eval()
+        # torch's stubs lack the (device, memory_format=...) form that Module.to accepts.
+        channels_last = torch.channels_last
+        self.model = fused.to(setup.device, memory_format=channels_last).eval()  # type: ignore[call-overload]
 
     @classmethod
     def from_checkpoint(cls, path: Path, device: str = "auto") -> Predictor:
         """Load a run's checkpoint for prediction."""
         model, meta = load_checkpoint(path)
         config = TrainConfig.from_dict(meta["config"])
-        return cls(model, config, choose_device(device), meta.get("model_si_kind") or "regression")
+        kind: SIKind = "landmarks" if meta.get("model_si_kind") == "landmarks" else "regression"
+        return cls(model, config, choose_device(device), kind)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """The model's outputs for a prepared input batch, in the predictor's precision."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -47,8 +49,9 @@ class SIModel(nn.Module):
         self.si_head = nn.Sequential(
             nn.Linear(2048, hidden), nn.ReLU(inplace=True), nn.Dropout(0.1), nn.Linear(hidden, 1)
         )
-        nn.init.zeros_(self.si_head[-1].weight)
-        nn.init.zeros_(self.si_head[-1].bias)
+        last = cast(nn.Linear, self.si_head[-1])
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         # Inputs are frames scaled so blood is near 1 (preprocess.frame_tensor); centre them.
@@ -58,7 +61,8 @@ class SIModel(nn.Module):
         c4 = self.layer4(c3)
         pooled = torch.flatten(F.adaptive_avg_pool2d(c4, 1), 1)
         # The SI head may be kept in float32 in an otherwise bf16 model (Predictor on the CPU).
-        si = self.si_head(pooled.to(self.si_head[0].weight.dtype)).squeeze(1) + SI_CENTER
+        si_dtype = cast(nn.Linear, self.si_head[0]).weight.dtype
+        si = self.si_head(pooled.to(si_dtype)).squeeze(1) + SI_CENTER
         p = self.lateral[3](c4)
         for feat, lat in zip(
             (c3, c2, c1), (self.lateral[2], self.lateral[1], self.lateral[0]), strict=True
@@ -87,7 +91,8 @@ def fused_for_inference(model: SIModel) -> SIModel:
                 pairs.append((block.downsample, "0", "1"))
     for parent, conv_name, bn_name in pairs:
         conv, bn = parent.get_submodule(conv_name), parent.get_submodule(bn_name)
-        parent.register_module(conv_name, fuse_conv_bn_eval(conv, bn))
+        merged = fuse_conv_bn_eval(cast(nn.Conv2d, conv), cast(nn.BatchNorm2d, bn))
+        parent.register_module(conv_name, merged)
         parent.register_module(bn_name, nn.Identity())
     return fused
 

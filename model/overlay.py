@@ -39,7 +39,9 @@ def overlay_png(
     g = grey(np.asarray(pixels, dtype=np.float32))[..., None].repeat(3, axis=-1).astype(np.float32)
     alpha = (opacity * np.abs(np.nan_to_num(cam, nan=0.0)))[..., None]
     rgb = (g * (1 - alpha) + diverging_rgb(cam) * alpha).astype(np.uint8)
-    img = Image.fromarray(rgb).resize((rgb.shape[1] * scale, rgb.shape[0] * scale), Image.BILINEAR)
+    img = Image.fromarray(rgb).resize(
+        (rgb.shape[1] * scale, rgb.shape[0] * scale), Image.Resampling.BILINEAR
+    )
     draw = ImageDraw.Draw(img)
     if landmarks is not None:
         _draw_landmarks(draw, landmarks, scale)

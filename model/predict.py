@@ -6,46 +6,59 @@ from pathlib import Path
 
 import numpy as np
 
-from core.geometry import LANDMARK_NAMES, Spacing
-from model.data import UNKNOWN_SPACING
+from core.geometry import LANDMARK_NAMES, UNKNOWN_SPACING, Spacing, spacing_or_unknown
+from core.runs import checkpoint_file, latest_usable_run
+from core.store import Project, RunInfo
 from model.infer import Predictor
+from model.progress import progress_event
 
 
-def resolve_run(project, spec: str | int):
-    """RunInfo for a run id or "latest" (the newest run with a checkpoint)."""
+def resolve_run(project: Project, spec: str | int) -> RunInfo:
+    """A run id or "latest" (core.runs.latest_usable_run) whose checkpoint file is present
+    (core.runs.checkpoint_file gives its path)."""
     if str(spec) != "latest":
-        run = project.run(int(spec))
+        run: RunInfo | None = project.run(int(spec))
     else:
-        usable = [
-            r for r in project.runs() if r.checkpoint_path and Path(r.checkpoint_path).exists()
-        ]
-        if not usable:
-            raise ValueError("the project has no trained run yet; run `sphericity train` first")
-        run = usable[-1]
-    if not run.checkpoint_path or not Path(run.checkpoint_path).exists():
+        run = latest_usable_run(project)
+        if run is None:
+            raise ValueError(
+                "the project has no finished run with a checkpoint; run `sphericity train` first"
+            )
+    assert run is not None
+    path = checkpoint_file(project, run)
+    if path is None or not path.is_file():
         raise ValueError(f"run {run.id} has no checkpoint file ({run.checkpoint_path})")
     return run
 
 
 def predict_project(
-    project, run, predictor: Predictor, *, image_ids=None, batch: int = 32, progress=None
+    project: Project,
+    run: RunInfo,
+    predictor: Predictor,
+    *,
+    image_ids=None,
+    batch: int = 32,
+    progress=None,
 ) -> int:
     """Predict the project's images (all, or image_ids) and store the predictions; returns n."""
     ids = list(image_ids) if image_ids is not None else _all_image_ids(project)
     done = 0
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        frames = [(project.pixels(i), project.image(i).spacing or UNKNOWN_SPACING) for i in chunk]
+        with project.transaction(write=False) as repo:  # one read per batch, not per image
+            infos, pixels = repo.images(chunk), repo.pixels_many(chunk)
+        frames = [(pixels[i], spacing_or_unknown(infos[i].spacing)) for i in chunk]
         preds = predictor.predict(frames, batch=batch)
         project.save_predictions(run.id, [p.to_row(i) for i, p in zip(chunk, preds, strict=True)])
         done += len(chunk)
         if progress:
-            progress({"event": "batch", "step": done, "total_steps": len(ids)})
+            progress(progress_event("batch", step=done, total_steps=len(ids)))
     return done
 
 
-def _all_image_ids(project) -> list[int]:
-    ids, offset = [], 0
+def _all_image_ids(project: Project) -> list[int]:
+    ids: list[int] = []
+    offset = 0
     while True:
         page = project.list_images(offset=offset, limit=1000)
         ids.extend(i.id for i in page)

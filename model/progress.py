@@ -8,6 +8,14 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from typing import Any
+
+from core.vocab import ProgressEvent
+
+
+def progress_event(kind: ProgressEvent, **fields: Any) -> dict[str, Any]:
+    """One progress event: {"event": kind, **fields} (kind from the closed vocabulary)."""
+    return {"event": kind, **fields}
 
 
 def _clean(value):

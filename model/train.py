@@ -8,14 +8,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
+from core.store import Project
 from model.cache import build_cache
 from model.checkpoint import save_checkpoint
 from model.config import TrainConfig
 from model.data import data_snapshot, load_samples
 from model.device import choose_device
+from model.progress import progress_event
 from model.trainer import Trainer, make_model
 from model.validate import validate
 
@@ -28,14 +31,14 @@ class TrainResult:
     """How a run ended."""
 
     run_id: int
-    status: str  # "done" or "cancelled"
+    status: Literal["done", "cancelled"]
     checkpoint_path: Path | None
     metrics: dict
 
 
 def train(
     config: TrainConfig,
-    project,
+    project: Project,
     *,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
@@ -59,11 +62,11 @@ def train(
         message = f"{exc.__class__.__name__}: {exc}"
         if run_id is not None:
             project.update_run(run_id, status="error", metrics={"error": message})
-        emit({"event": "error", "run_id": run_id, "message": message})
+        emit(progress_event("error", run_id=run_id, message=message))
         raise
 
 
-def _training_samples(config: TrainConfig, project) -> list:
+def _training_samples(config: TrainConfig, project: Project) -> list:
     samples = load_samples(project, include_submitted=config.include_submitted, seed=config.seed)
     if config.max_images:
         samples = samples[: config.max_images]
@@ -73,7 +76,7 @@ def _training_samples(config: TrainConfig, project) -> list:
 
 
 def _train_run(config, project, run_id, setup, samples, snapshot, emit, should_stop) -> TrainResult:
-    from core.paths import runs_dir_for
+    from core.runs import checkpoint_name, runs_dir
 
     started = time.perf_counter()
     notes: list[str] = []
@@ -83,19 +86,19 @@ def _train_run(config, project, run_id, setup, samples, snapshot, emit, should_s
     val_set = build_cache([s for s in samples if s.split == "val"], **cache_args)
     trainer = Trainer(config, setup, model, train_set, val_set, np.random.default_rng(config.seed))
     project.update_run(run_id, status="running")
-    ckpt = runs_dir_for(project.url) / f"run-{run_id}.pt"
+    ckpt = runs_dir(project) / checkpoint_name(run_id)
     emit(
-        {
-            "event": "start",
-            "run_id": run_id,
-            "device": setup.describe(),
-            "notes": notes,
-            "n_train": len(train_set),
-            "n_val": len(val_set),
-            "epochs": config.epochs,
-            "total_steps": trainer.total_steps,
-            "checkpoint": str(ckpt),
-        }
+        progress_event(
+            "start",
+            run_id=run_id,
+            device=setup.describe(),
+            notes=notes,
+            n_train=len(train_set),
+            n_val=len(val_set),
+            epochs=config.epochs,
+            total_steps=trainer.total_steps,
+            checkpoint=str(ckpt),
+        )
     )
     for note in notes:
         print(note, file=sys.stderr)
@@ -109,17 +112,18 @@ def _train_run(config, project, run_id, setup, samples, snapshot, emit, should_s
         status=status,
         metrics=metrics,
         duration_s=duration_s,
-        checkpoint_path=str(saved) if saved else None,
+        # Relative to the runs folder: the project folder may be moved or copied with it.
+        checkpoint_path=checkpoint_name(run_id) if saved else None,
         model_si_kind=metrics.get("model_si_kind"),
     )
     emit(
-        {
-            "event": status,
-            "run_id": run_id,
-            "duration_s": round(duration_s, 1),
-            "checkpoint": str(saved) if saved else None,
-            "metrics": metrics,
-        }
+        progress_event(
+            status,
+            run_id=run_id,
+            duration_s=round(duration_s, 1),
+            checkpoint=str(saved) if saved else None,
+            metrics=metrics,
+        )
     )
     return TrainResult(run_id, status, saved, metrics)
 
@@ -136,23 +140,23 @@ class _Loop:
         self.last_event = 0.0
         self.started = time.perf_counter()
 
-    def run(self) -> str:
+    def run(self) -> Literal["done", "cancelled"]:
         stale = 0
         for epoch in range(1, self.config.epochs + 1):
             self.emit(
-                {
-                    "event": "epoch",
-                    "epoch": epoch,
-                    "epochs": self.config.epochs,
-                    "step": self.step,
-                    "total_steps": self.t.total_steps,
-                }
+                progress_event(
+                    "epoch",
+                    epoch=epoch,
+                    epochs=self.config.epochs,
+                    step=self.step,
+                    total_steps=self.t.total_steps,
+                )
             )
             losses, cancelled = self._epoch(epoch)
             val = validate(self.t.model, self.t.setup, self.t.val_set, self.config)
             val.update(epoch=epoch, loss=float(np.mean(losses)) if losses else math.nan)
             self.history.append(val)
-            self.emit({"event": "val", "step": self.step, "total_steps": self.t.total_steps, **val})
+            self.emit(progress_event("val", step=self.step, total_steps=self.t.total_steps, **val))
             if self._improved(val):
                 self.best, stale = val, 0
                 self._save()
@@ -186,15 +190,15 @@ class _Loop:
         elapsed = now - self.started
         per_step = elapsed / self.step
         self.emit(
-            {
-                "event": "batch",
-                "epoch": epoch,
-                "step": self.step,
-                "total_steps": self.t.total_steps,
-                "loss": round(loss, 5),
-                "eta_s": round(per_step * (self.t.total_steps - self.step), 1),
-                "images_per_s": round(self.config.batch / per_step, 2),
-            }
+            progress_event(
+                "batch",
+                epoch=epoch,
+                step=self.step,
+                total_steps=self.t.total_steps,
+                loss=round(loss, 5),
+                eta_s=round(per_step * (self.t.total_steps - self.step), 1),
+                images_per_s=round(self.config.batch / per_step, 2),
+            )
         )
 
     def _improved(self, val: dict) -> bool:

@@ -106,7 +106,7 @@ class Trainer:
             with self.setup.autocast():
                 both = self.model(self.setup.to_input(torch.cat([fine, coarse])))
             out = {k: v[:n] for k, v in both.items()}
-            cout = {k: v[n:] for k, v in both.items()}
+            cout: dict | None = {k: v[n:] for k, v in both.items()}
         else:
             with self.setup.autocast():
                 out = self.model(self.setup.to_input(fine))
@@ -138,7 +138,8 @@ def make_model(config: TrainConfig, setup: DeviceSetup, notes: list[str]) -> SIM
         load_backbone(model, weights_mod.load_state_dict(path))
         notes.append(f"backbone initialised from {path}")
     freeze_stages(model, config.freeze)
-    return model.to(setup.device, memory_format=torch.channels_last)
+    # torch's stubs lack the (device, memory_format=...) form that Module.to accepts.
+    return model.to(setup.device, memory_format=torch.channels_last)  # type: ignore[call-overload]
 
 
 def freeze_stages(model: SIModel, n: int) -> None:

@@ -25,7 +25,11 @@ def validate(model, setup, val_set, config, batch: int = 32) -> dict:
         return {}
     model.eval()
     rng = np.random.default_rng(0)
-    losses, si_reg, si_lm, err_mm, coarse_err_mm = [], [], [], [], []
+    losses: list[float] = []
+    si_reg: list[torch.Tensor] = []
+    si_lm: list[float] = []
+    err_mm: list[torch.Tensor] = []
+    coarse_err_mm: list[torch.Tensor] = []
     mm = val_set.fine_mm_per_px
     for start in range(0, len(val_set), batch):
         sl = slice(start, start + batch)

@@ -17,12 +17,12 @@ from core.geometry import (
     drag_width_endpoint,
     measure,
     snap_mid_length,
+    spacing_or_unknown,
 )
 
 if TYPE_CHECKING:
     from app.canvas.view import ReadingCanvas
 
-PX_SPACING = Spacing(1.0, 1.0)  # spacing unknown: compute in pixels and say so
 VERTEX_GRAB_PX = 8.0
 HANDLE_TEXT = {"apex": "apex", "hinge_a": "hinge A", "hinge_b": "hinge B", "w1": "W1", "w2": "W2"}
 LOCKED_HINT = "Reading locked (submitted or approved): reopen it to edit"
@@ -74,7 +74,7 @@ class ReadingInteraction:
         return self.doc is not None and not self.locked
 
     def spacing(self) -> Spacing:
-        return self.canvas.spacing() or PX_SPACING
+        return spacing_or_unknown(self.canvas.spacing())  # in pixels, and says so
 
     def abort_gestures(self) -> None:
         """Drop what is in progress without emitting anything (the frame or doc changes)."""

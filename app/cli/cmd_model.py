@@ -87,6 +87,13 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
 
 def _runs_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the runs as JSON")
+    p.add_argument(
+        "--delete",
+        type=int,
+        metavar="ID",
+        help="delete run ID: its row, predictions, checkpoint and evaluation CSVs (files inside "
+        "the project's runs folder only)",
+    )
 
 
 # Commands whose FILE list may also come after the options (see app.cli.main).
@@ -210,6 +217,8 @@ def _train(args) -> int:
 def _runs(args) -> int:
     from core.store import Project
 
+    if args.delete is not None:
+        return _delete_run(args)
     with Project.open(args.project) as project:
         runs = project.runs()
     if args.json:
@@ -230,6 +239,18 @@ def _runs(args) -> int:
     return 0
 
 
+def _delete_run(args) -> int:
+    from core.runs import delete_run
+    from core.store import Project
+
+    with Project.open(args.project) as project:
+        deleted = delete_run(project, args.delete)
+    print(f"deleted run {deleted.run_id} and {len(deleted.removed)} of its files")
+    for path in deleted.kept:
+        print(f"left alone (outside the project's runs folder): {path}", file=sys.stderr)
+    return 0
+
+
 def _run_dict(r) -> dict:
     return {
         "id": r.id,
@@ -247,11 +268,12 @@ def _run_dict(r) -> dict:
 
 
 def _predictor_for(project, args):
+    from core.runs import checkpoint_file
     from model.infer import Predictor
     from model.predict import resolve_run
 
     run = resolve_run(project, args.run)
-    predictor = Predictor.from_checkpoint(run.checkpoint_path, device=args.device)
+    predictor = Predictor.from_checkpoint(checkpoint_file(project, run), device=args.device)
     if args.refine is not None:
         if args.refine < 0:
             raise ValueError("--refine must be 0 or more")
@@ -292,15 +314,15 @@ def _predict(args) -> int:
 
 
 def _gradcam(args) -> int:
+    from core.geometry import spacing_or_unknown
     from core.store import Project
-    from model.data import UNKNOWN_SPACING
     from model.gradcam import GradCam
     from model.overlay import overlay_png
 
     with Project.open(args.project) as project:
         _run, predictor = _predictor_for(project, args)
         pixels = project.pixels(args.image)
-        spacing = project.image(args.image).spacing or UNKNOWN_SPACING
+        spacing = spacing_or_unknown(project.image(args.image).spacing)
     cam, pred = GradCam(predictor).map(pixels, spacing, args.layer)
     overlay_png(args.out, pixels, cam, pred.landmarks)
     print(
@@ -314,6 +336,7 @@ def _gradcam(args) -> int:
 def _evaluate(args) -> int:
     from pathlib import Path
 
+    from core.runs import evaluation_csv
     from core.store import Project
     from model.evaluate import evaluate, store_evaluation, write_rows_csv
 
@@ -321,11 +344,7 @@ def _evaluate(args) -> int:
         run, predictor = _predictor_for(project, args)
         metrics, rows = evaluate(project, run, predictor, split=args.split, source=args.source)
         store_evaluation(project, run, metrics)
-    csv_path = (
-        Path(args.csv)
-        if args.csv
-        else Path(run.checkpoint_path).with_suffix(f".{metrics['split']}.csv")
-    )
+        csv_path = Path(args.csv) if args.csv else evaluation_csv(project, run, metrics["split"])
     write_rows_csv(csv_path, rows)
     metrics["csv"] = str(csv_path)
     if args.json:

@@ -67,7 +67,7 @@ def comparison_points(project, run_id: int, *, split: str | None = None) -> Comp
     predictions = project.predictions(run_id)
     references = project.reference_si_map()
     ids = sorted(set(predictions) & set(references))
-    infos = {i: project.image(i) for i in ids}
+    infos = project.images(ids)  # one batched read, not one transaction per image
     if split is not None:
         ids = [i for i in ids if infos[i].split == split]
     values = [model_si(predictions[i], kind) for i in ids]

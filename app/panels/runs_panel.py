@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.model_si import run_si_kind
+from core.runs import DeletedRun, active_run_id, delete_run, set_active_run
 
-ACTIVE_RUN_SETTING = "active_run_id"
 COLUMNS = (
     "Run",
     "Date",
@@ -34,17 +31,6 @@ COLUMNS = (
     "Device",
     "Duration",
 )
-
-
-def active_run_id(project) -> int | None:
-    """The run the user picked, else the latest finished one."""
-    chosen = project.get_setting(ACTIVE_RUN_SETTING)
-    runs = project.runs()
-    ids = {r.id for r in runs}
-    if chosen in ids:
-        return chosen
-    finished = [r for r in runs if r.status == "done"]
-    return max((r.id for r in finished), default=None)
 
 
 class RunsPanel(QWidget):
@@ -147,7 +133,7 @@ class RunsPanel(QWidget):
         return items[0].data(Qt.ItemDataRole.UserRole) if items else None
 
     def set_active(self, run_id: int | None) -> None:
-        self._project.set_setting(ACTIVE_RUN_SETTING, run_id)
+        set_active_run(self._project, run_id)
         self.refresh()
         self.activeRunChanged.emit(run_id)
 
@@ -167,28 +153,25 @@ class RunsPanel(QWidget):
             "Delete run",
             f"Delete run {run_id}, its predictions and its checkpoint files?",
         )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.delete_run(run_id)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        deleted = self.delete_run(run_id)
+        if deleted.kept:
+            kept = "\n".join(str(p) for p in deleted.kept)
+            QMessageBox.information(
+                self,
+                "Run deleted",
+                f"Run {run_id} was deleted. These files lie outside the project's runs folder "
+                f"and were left alone:\n{kept}",
+            )
 
-    def delete_run(self, run_id: int) -> None:
-        """Remove the run's row, predictions and files; the active run falls back."""
-        run = self._project.run(run_id)
-        if run.checkpoint_path:
-            _remove_run_files(Path(run.checkpoint_path))
-        self._project.delete_run(run_id)
-        if self._project.get_setting(ACTIVE_RUN_SETTING) == run_id:
-            self._project.set_setting(ACTIVE_RUN_SETTING, None)
+    def delete_run(self, run_id: int) -> DeletedRun:
+        """Remove the run (core.runs.delete_run: row, predictions, files inside the project's
+        runs folder, the remembered choice); the active run falls back."""
+        deleted = delete_run(self._project, run_id)
         self.refresh()
         self.activeRunChanged.emit(active_run_id(self._project))
-
-
-def _remove_run_files(checkpoint: Path) -> None:
-    # A run's files live in their own folder when the trainer made one; else just the checkpoint.
-    folder = checkpoint.parent
-    if folder.name.startswith("run-"):
-        shutil.rmtree(folder, ignore_errors=True)
-    else:
-        checkpoint.unlink(missing_ok=True)
+        return deleted
 
 
 def _run_cells(run, active: int | None) -> list[str]:

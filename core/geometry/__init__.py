@@ -14,16 +14,19 @@ from core.geometry.measure import measure, validate_landmarks
 from core.geometry.profile import widest_width_from_image
 from core.geometry.types import (
     LANDMARK_NAMES,
+    UNKNOWN_SPACING,
     ContourMeasurement,
     GeometryError,
     Landmarks,
     Measurement,
     Point,
     Spacing,
+    spacing_or_unknown,
 )
 
 __all__ = [
     "LANDMARK_NAMES",
+    "UNKNOWN_SPACING",
     "AxisFrame",
     "ContourMeasurement",
     "GeometryError",
@@ -39,6 +42,7 @@ __all__ = [
     "measure",
     "midpoint",
     "snap_mid_length",
+    "spacing_or_unknown",
     "swap_roles_if_needed",
     "validate_landmarks",
     "widest_width_from_image",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -101,7 +102,9 @@ def _widest_chord(polygon: Polygon, frame: AxisFrame) -> tuple[tuple[Point, Poin
     return (ends[0], ends[1]), length
 
 
-def _longest_interval(along, across, levels, side: str) -> tuple[float, float, float, float]:
+def _longest_interval(
+    along, across, levels, side: Literal["left", "right"]
+) -> tuple[float, float, float, float]:
     """(length, level, low, high) of the longest inside interval at the given sorted levels.
 
     side "left": an edge crosses level a when min <= a < max (the limit from above);

@@ -48,6 +48,16 @@ class Spacing:
         return (q[0] / self.col_mm, q[1] / self.row_mm)
 
 
+# Spacing unknown: measure as if pixels were square, 1 mm each. The SI is a ratio, so it
+# survives a uniform unknown scale; the lengths in mm are then not known (the store keeps None).
+UNKNOWN_SPACING = Spacing(1.0, 1.0)
+
+
+def spacing_or_unknown(spacing: Spacing | None) -> Spacing:
+    """The image's spacing, or UNKNOWN_SPACING (square 1 mm pixels) when it has none."""
+    return UNKNOWN_SPACING if spacing is None else spacing
+
+
 @dataclass(frozen=True)
 class Landmarks:
     """The five landmarks of one reading, in pixel coordinates."""

@@ -248,7 +248,8 @@ def _decode(ds, data: bytes, secret, limits: Limits) -> DecodedFile:
     if str(_get(ds, "PhotometricInterpretation", "")).strip() == "MONOCHROME1":
         frames = _inverted(frames)
     times = [f.frame_time_ms for f in frames]
-    ed = int(np.argmin(times)) if len(frames) > 1 and None not in times else None
+    known = [t for t in times if t is not None]
+    ed = int(np.argmin(known)) if len(frames) > 1 and len(known) == len(times) else None
     return DecodedFile(
         frames=frames,
         series_key=pseudonym(secret, "series", uid) if uid else content_key(secret, data),

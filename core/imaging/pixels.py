@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import overload
 
 import numpy as np
 
@@ -30,6 +31,14 @@ def rescale(array: np.ndarray, slope: float, intercept: float) -> np.ndarray:
     if slope == 1.0 and intercept == 0.0:
         return array
     return (array.astype(np.float32) * np.float32(slope) + np.float32(intercept)).astype(np.float32)
+
+
+@overload
+def finite_number(value: object, default: float) -> float: ...
+
+
+@overload
+def finite_number(value: object, default: None = None) -> float | None: ...
 
 
 def finite_number(value, default: float | None = None) -> float | None:

@@ -42,7 +42,9 @@ def read_raster_labels(path: str, limits: Limits | None = None) -> list[np.ndarr
 def _frames(data: bytes, limits: Limits, *, labels: bool) -> list[np.ndarray]:
     from PIL import Image, UnidentifiedImageError
 
-    errors = (OSError, SyntaxError, ValueError, TypeError, EOFError, IndexError, KeyError)
+    errors: tuple[type[BaseException], ...] = (
+        OSError, SyntaxError, ValueError, TypeError, EOFError, IndexError, KeyError
+    )  # fmt: skip
     errors += (struct.error, zlib.error, MemoryError, OverflowError, Image.DecompressionBombError)
     try:
         with warnings.catch_warnings():

@@ -6,11 +6,16 @@ import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from core.geometry import LANDMARK_NAMES
 from core.phantom.generate import PhantomFrame, generate_cine, generate_frame
+
+if TYPE_CHECKING:
+    from core.store import Repository
+    from core.vocab import View
 
 ANNOTATOR = "phantom"
 TRUTH_FIELDS = [
@@ -105,10 +110,12 @@ def _write_png(path: Path, pixels: np.ndarray) -> None:
     Image.fromarray(pixels.astype(np.uint16)).save(path)  # 16-bit grayscale PNG
 
 
-def add_to_project(repo, series: PhantomSeries, annotator_id: int, read: Iterable[int]) -> int:
+def add_to_project(
+    repo: Repository, series: PhantomSeries, annotator_id: int, read: Iterable[int]
+) -> int:
     """Store one phantom series in a project (source "synthetic"); frames in `read` get the
     exact truth as an approved reading by the annotator "phantom". Returns images created."""
-    view = series.frames[0].view
+    view = cast("View", series.frames[0].view)  # the phantom draws 4CH or 2CH
     series_id = repo.add_series(
         series.key, view=view, source="synthetic", frame_interval_ms=series.frame_interval_ms
     )

@@ -1,6 +1,13 @@
 """The project store: one database per project (SQLite by default) behind one repository API."""
 
-from core.store.errors import ConflictError, NotFoundError, SchemaTooNewError, StoreError
+from core.store.errors import (
+    BusyError,
+    ConflictError,
+    NotFoundError,
+    SchemaTooNewError,
+    StoreError,
+    UnavailableError,
+)
 from core.store.models import ROLES, SOURCES, SPLITS, STATUSES, VIEWS
 from core.store.project import Project
 from core.store.records import AuditEntry, ImageFilter, ImageInfo, ReadingInfo, RunInfo
@@ -13,6 +20,7 @@ __all__ = [
     "STATUSES",
     "VIEWS",
     "AuditEntry",
+    "BusyError",
     "ConflictError",
     "ImageFilter",
     "ImageInfo",
@@ -23,4 +31,5 @@ __all__ = [
     "RunInfo",
     "SchemaTooNewError",
     "StoreError",
+    "UnavailableError",
 ]

@@ -22,8 +22,12 @@ def to_url(path_or_url: str | os.PathLike) -> URL:
     return URL.create("sqlite", database=str(Path(text).expanduser().resolve()))
 
 
-def sqlite_file(url: URL) -> Path | None:
-    """The database file of a SQLite URL; None for other back ends and in-memory databases."""
+def sqlite_file(url: URL | str) -> Path | None:
+    """The database file of a SQLite URL; None for other back ends and in-memory databases.
+
+    The one place a project URL is taken apart (the runs folder and the window's title use it).
+    """
+    url = make_url(url) if isinstance(url, str) else url
     if url.get_backend_name() != "sqlite":
         return None
     database = url.database or ""
@@ -32,7 +36,9 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def is_memory(url: URL) -> bool:
+def is_memory(url: URL | str) -> bool:
+    """Whether the URL names an in-memory SQLite database (gone when the project closes)."""
+    url = make_url(url) if isinstance(url, str) else url
     return url.get_backend_name() == "sqlite" and (url.database or "") in ("", ":memory:")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sqlalchemy.exc import DBAPIError
+
     from core.store.records import ReadingInfo
 
 
@@ -35,3 +37,34 @@ class ConflictError(StoreError):
     def __init__(self, message: str, stored: ReadingInfo | None) -> None:
         super().__init__(message)
         self.stored = stored
+
+
+class BusyError(StoreError):
+    """Another program or window held the project's write lock past the busy timeout; nothing
+    was written, and trying again later may work."""
+
+
+class UnavailableError(StoreError):
+    """The database could not be read or written (disk, permissions, connection lost)."""
+
+
+# SQLite and PostgreSQL words for "someone else holds the lock".
+_BUSY_WORDS = ("database is locked", "database is busy", "could not obtain lock", "deadlock")
+
+
+def translate(exc: DBAPIError) -> StoreError:
+    """The store's own error for a database driver's error.
+
+    SQLAlchemy's exceptions never leave the store: callers catch StoreError and its kinds.
+    """
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    detail = str(exc.orig) if exc.orig is not None else str(exc)
+    if isinstance(exc, OperationalError) and any(w in detail.lower() for w in _BUSY_WORDS):
+        return BusyError(
+            "the project is busy: another window or program is writing to it. Nothing was "
+            f"written; try again in a moment ({detail})"
+        )
+    if isinstance(exc, IntegrityError):
+        return StoreError(f"the project refused the change: {detail}")
+    return UnavailableError(f"the project could not be read or written: {detail}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.vocab import READING_STATUSES, ROLES, RUN_STATUSES, SOURCES, SPLITS, VIEWS
+
 # Deterministic constraint names: migrations (and SQLite batch moves) can refer to them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -30,11 +32,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("annotator", "reviewer", "clinician")
-STATUSES = ("draft", "submitted", "approved", "rejected")
-SOURCES = ("real", "synthetic")
-SPLITS = ("train", "val", "test")
-VIEWS = ("4CH", "2CH", "3CH", "unknown")
+STATUSES = READING_STATUSES  # the reading statuses, under the store's older name
 
 
 def utcnow() -> datetime:
@@ -161,7 +159,7 @@ class Reading(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     # Optimistic concurrency: every UPDATE checks and increments the version.
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy types it per instance)
 
 
 class ReadingAudit(Base):
@@ -184,6 +182,7 @@ class Run(Base):
     """One training run: configuration, data snapshot, metrics, checkpoint."""
 
     __tablename__ = "runs"
+    __table_args__ = (CheckConstraint(_in("status", RUN_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

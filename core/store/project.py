@@ -7,20 +7,33 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.store import migrations
 from core.store.engine import WRITE_OPTION, is_memory, make_engine, sqlite_file, to_url
-from core.store.errors import StoreError
+from core.store.errors import StoreError, translate
 from core.store.repository import READ_METHODS, WRITE_METHODS, Repository
 
 SECRET_BYTES = 32
 
+if TYPE_CHECKING:
+    # What an editor and the type checker see: every Repository operation is a Project method
+    # with the same signature (they are attached below, each in its own transaction;
+    # tests/core/store/test_store_api.py checks that the two agree).
+    class _Operations(Repository):
+        pass
 
-class Project:
+else:
+
+    class _Operations:
+        pass
+
+
+class Project(_Operations):
     """One project database. Every store operation is also a method here, run in its own short
     transaction; `with project.transaction() as repo:` groups several into one."""
 
@@ -50,6 +63,9 @@ class Project:
                     repo.set_setting("secret", secrets.token_hex(SECRET_BYTES))
                     repo.set_setting("created_by_version", _app_version())
                     session.flush()
+        except DBAPIError as exc:
+            engine.dispose()
+            raise translate(exc) from exc
         except BaseException:
             engine.dispose()
             raise
@@ -75,6 +91,9 @@ class Project:
                     # Checked again under the write lock: another process may have upgraded.
                     if migrations.revision_of(connection) != head:
                         migrations.upgrade(connection)
+        except DBAPIError as exc:
+            engine.dispose()
+            raise translate(exc) from exc
         except BaseException:
             engine.dispose()
             raise
@@ -103,8 +122,11 @@ class Project:
         lock); writing in such a transaction may fail at once with 'database is locked'.
         """
         engine = self._write_engine if write else self._engine
-        with Session(engine, expire_on_commit=False) as session, session.begin():
-            yield Repository(session)
+        try:
+            with Session(engine, expire_on_commit=False) as session, session.begin():
+                yield Repository(session)
+        except DBAPIError as exc:  # SQLAlchemy's errors never leave the store
+            raise translate(exc) from exc
 
     @property
     def secret(self) -> str:
@@ -121,8 +143,11 @@ class Project:
         return {"url": _shown(to_url(self.url)), **summary}
 
     def _stored_revision(self) -> str:
-        with self._engine.connect() as connection:
-            revision = migrations.revision_of(connection)
+        try:
+            with self._engine.connect() as connection:
+                revision = migrations.revision_of(connection)
+        except DBAPIError as exc:
+            raise translate(exc) from exc
         if revision is None:
             raise StoreError(f"{self.url} holds no project")
         return revision

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from core.geometry import Landmarks, Point, Spacing
 from core.store.models import Image, Reading, Run
+from core.vocab import ReadingStatus, RunStatus, Source, Split, View
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,11 @@ class ImageInfo:
     shape: tuple[int, int]  # (rows, cols)
     dtype: str
     spacing: Spacing | None  # None: spacing unknown
-    view: str
+    view: View
     is_ed: bool
     is_es: bool
-    source: str
-    split: str | None
+    source: Source
+    split: Split | None
     content_hash: str
     window: tuple[float, float] | None  # (center, width)
     frame_time_ms: float | None
@@ -48,7 +49,7 @@ class ReadingInfo:
     si: float
     si_contour: float | None
     si_volumetric: float | None
-    status: str
+    status: ReadingStatus
     note: str
     version: int
     created_at: datetime
@@ -65,12 +66,12 @@ class ImageFilter:
     """
 
     series_id: int | None = None
-    source: str | None = None
-    split: str | None = None
+    source: Source | None = None
+    split: Split | None = None
     ed_only: bool = False
     has_reading_by: int | None = None
     needs_reading_by: int | None = None
-    status: str | Collection[str] | None = None
+    status: ReadingStatus | Collection[ReadingStatus] | None = None
     image_ids: Collection[int] | None = None
 
 
@@ -80,7 +81,7 @@ class RunInfo:
 
     id: int
     created_at: datetime
-    status: str
+    status: RunStatus
     config: dict
     data_snapshot: dict
     metrics: dict | None
@@ -125,11 +126,11 @@ def image_info(image: Image, series_key: str) -> ImageInfo:
         shape=(image.rows, image.cols),
         dtype=image.dtype,
         spacing=spacing,
-        view=image.view,
+        view=cast(View, image.view),
         is_ed=bool(image.is_ed),
         is_es=bool(image.is_es),
-        source=image.source,
-        split=image.split,
+        source=cast(Source, image.source),
+        split=cast(Split | None, image.split),
         content_hash=image.content_hash,
         window=window,
         frame_time_ms=image.frame_time_ms,
@@ -152,7 +153,7 @@ def reading_info(reading: Reading, annotator_name: str) -> ReadingInfo:
         si=reading.si,
         si_contour=reading.si_contour,
         si_volumetric=reading.si_volumetric,
-        status=reading.status,
+        status=cast(ReadingStatus, reading.status),
         note=reading.note,
         version=reading.version,
         created_at=aware(reading.created_at),
@@ -165,7 +166,7 @@ def run_info(run: Run) -> RunInfo:
     return RunInfo(
         id=run.id,
         created_at=aware(run.created_at),
-        status=run.status,
+        status=cast(RunStatus, run.status),
         config=run.config,
         data_snapshot=run.data_snapshot,
         metrics=run.metrics,

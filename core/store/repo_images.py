@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from core.store.models import (
     Setting,
 )
 from core.store.records import ImageFilter, ImageInfo, image_info
+from core.vocab import Role, Source, Split, View
 
 ORDER_KEYS = {
     "id": (Image.id,),
@@ -39,6 +40,21 @@ ORDER_KEYS = {
 }
 
 
+# Ids per IN (...) query: well under SQLite's bound-parameter limit (999 before 3.32).
+BATCH_IDS = 500
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), BATCH_IDS):
+        yield ids[start : start + BATCH_IDS]
+
+
+def _all_found(ids: list[int], found: Mapping[int, object]) -> None:
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFoundError(f"image {missing[0]} does not exist")
+
+
 def _check(value: str | None, allowed: tuple[str, ...], what: str) -> None:
     if value not in allowed:
         raise StoreError(f"{what} must be one of {', '.join(allowed)}; got {value!r}")
@@ -49,7 +65,7 @@ class ImagesMixin:
 
     # -- annotators -------------------------------------------------------------------------
 
-    def ensure_annotator(self, name: str, role: str = "annotator") -> int:
+    def ensure_annotator(self, name: str, role: Role = "annotator") -> int:
         """The annotator's id, created with `role` if new (an existing role is kept)."""
         _check(role, ROLES, "role")
         name = name.strip()
@@ -68,7 +84,7 @@ class ImagesMixin:
         rows = self.session.execute(
             select(Annotator.id, Annotator.name, Annotator.role).order_by(Annotator.name)
         )
-        return [tuple(row) for row in rows]
+        return [(int(i), str(name), str(role)) for i, name, role in rows]
 
     # -- series and images ------------------------------------------------------------------
 
@@ -77,8 +93,8 @@ class ImagesMixin:
         key: str,
         *,
         subject_key: str | None = None,
-        view: str = "unknown",
-        source: str = "real",
+        view: View = "unknown",
+        source: Source = "real",
         frame_interval_ms: float | None = None,
     ) -> int:
         """Get or create a series by its pseudonymous key; an existing one is left as it is."""
@@ -105,8 +121,8 @@ class ImagesMixin:
         *,
         frame_index: int,
         spacing: Spacing | None,
-        view: str = "unknown",
-        source: str = "real",
+        view: View = "unknown",
+        source: Source = "real",
         is_ed: bool = False,
         is_es: bool = False,
         window: tuple[float, float] | None = None,
@@ -171,6 +187,32 @@ class ImagesMixin:
             raise NotFoundError(f"image {image_id} does not exist")
         return pixel_codec.decode(row[0], (row[1], row[2]), row[3])
 
+    def images(self, image_ids: Iterable[int]) -> dict[int, ImageInfo]:
+        """Metadata of many images by id, read in batches (NotFoundError if one is missing)."""
+        ids = list(dict.fromkeys(int(i) for i in image_ids))
+        found: dict[int, ImageInfo] = {}
+        for chunk in _chunks(ids):
+            query = select(Image, Series.key).join(Series).where(Image.id.in_(chunk))
+            found.update((i.id, image_info(i, key)) for i, key in self.session.execute(query))
+        _all_found(ids, found)
+        return {i: found[i] for i in ids}
+
+    def pixels_many(self, image_ids: Iterable[int]) -> dict[int, np.ndarray]:
+        """The decoded pixels of many images by id, read in batches (NotFoundError if one is
+        missing). Mind the memory: every array is held at once."""
+        ids = list(dict.fromkeys(int(i) for i in image_ids))
+        found: dict[int, np.ndarray] = {}
+        for chunk in _chunks(ids):
+            query = (
+                select(ImagePixels.image_id, ImagePixels.data, Image.rows, Image.cols, Image.dtype)
+                .join(Image, Image.id == ImagePixels.image_id)
+                .where(ImagePixels.image_id.in_(chunk))
+            )
+            for image_id, data, rows, cols, dtype in self.session.execute(query):
+                found[image_id] = pixel_codec.decode(data, (rows, cols), dtype)
+        _all_found(ids, found)
+        return {i: found[i] for i in ids}
+
     def set_ed(self, image_id: int) -> None:
         """Mark the ED frame of its series (the flag leaves the series' other frames)."""
         self._set_flag(image_id, ed=True)
@@ -197,12 +239,12 @@ class ImagesMixin:
         if es:
             self.session.execute(update(Image).where(others).values(is_es=False))
 
-    def set_split(self, mapping: Mapping[int, str | None]) -> None:
+    def set_split(self, mapping: Mapping[int, Split | None]) -> None:
         """Assign images to train / val / test (None: no split)."""
         for split in set(mapping.values()):
             if split is not None:
                 _check(split, SPLITS, "split")
-        by_split: dict[str | None, list[int]] = {}
+        by_split: dict[Split | None, list[int]] = {}
         for image_id, split in mapping.items():
             by_split.setdefault(split, []).append(int(image_id))
         for split, ids in by_split.items():

@@ -12,13 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.geometry import GeometryError, Landmarks, Point, Spacing, measure
+from core.geometry import UNKNOWN_SPACING, GeometryError, Landmarks, Point, Spacing, measure
+from core.reference import reference_statuses
 from core.store.errors import ConflictError, NotFoundError, StoreError
 from core.store.models import STATUSES, Annotator, Image, Reading, ReadingAudit, utcnow
 from core.store.records import AuditEntry, ReadingInfo, aware, reading_info, reading_state
-
-# Unknown spacing: SI is a ratio, so it is measured as if pixels were square (lengths unknown).
-SQUARE_PIXELS = Spacing(1.0, 1.0)
+from core.vocab import ReadingStatus
 
 
 @dataclass(frozen=True)
@@ -32,8 +31,11 @@ class _Derived:
 
 def derive(image: Image, landmarks: Landmarks, contour: Sequence[Point] | None) -> _Derived:
     """SI (and contour SIs) of landmarks on an image; GeometryError when degenerate."""
-    known = image.spacing_row_mm is not None and image.spacing_col_mm is not None
-    spacing = Spacing(image.spacing_row_mm, image.spacing_col_mm) if known else SQUARE_PIXELS
+    row_mm, col_mm = image.spacing_row_mm, image.spacing_col_mm
+    known = row_mm is not None and col_mm is not None
+    spacing = UNKNOWN_SPACING
+    if row_mm is not None and col_mm is not None:
+        spacing = Spacing(row_mm, col_mm)
     m = measure(landmarks, spacing, shape=(image.rows, image.cols))
     si_contour = si_volumetric = None
     if contour is not None:
@@ -74,7 +76,7 @@ class ReadingsMixin:
         landmarks: Landmarks,
         *,
         contour: Sequence[Point] | None = None,
-        status: str = "draft",
+        status: ReadingStatus = "draft",
         note: str = "",
         expected_version: int | None = None,
         suggested: dict | None = None,
@@ -121,7 +123,7 @@ class ReadingsMixin:
     def set_reading_status(
         self,
         reading_id: int,
-        status: str,
+        status: ReadingStatus,
         *,
         by_annotator_id: int,
         note: str | None = None,
@@ -155,7 +157,7 @@ class ReadingsMixin:
         """Every reading of an image, by annotator name."""
         return self._reading_rows(Reading.image_id == image_id)
 
-    def readings(self, status: Iterable[str] | None = None) -> list[ReadingInfo]:
+    def readings(self, status: Iterable[ReadingStatus] | None = None) -> list[ReadingInfo]:
         """All readings (optionally only those with the given statuses), by image and annotator."""
         if status is None:
             return self._reading_rows()
@@ -186,7 +188,7 @@ class ReadingsMixin:
     def reference_si(self, image_id: int, include_submitted: bool = False) -> float | None:
         """The training target: mean SI of the image's approved (and submitted) readings."""
         query = select(func.avg(Reading.si)).where(
-            Reading.image_id == image_id, Reading.status.in_(_reference_statuses(include_submitted))
+            Reading.image_id == image_id, Reading.status.in_(reference_statuses(include_submitted))
         )
         value = self.session.scalar(query)
         return None if value is None else float(value)
@@ -195,7 +197,7 @@ class ReadingsMixin:
         """Reference SI of every image that has one."""
         query = (
             select(Reading.image_id, func.avg(Reading.si))
-            .where(Reading.status.in_(_reference_statuses(include_submitted)))
+            .where(Reading.status.in_(reference_statuses(include_submitted)))
             .group_by(Reading.image_id)
         )
         return {int(image_id): float(si) for image_id, si in self.session.execute(query)}
@@ -260,7 +262,3 @@ class ReadingsMixin:
             .order_by(Reading.image_id, Annotator.name)
         )
         return [reading_info(r, name) for r, name in self.session.execute(query)]
-
-
-def _reference_statuses(include_submitted: bool) -> tuple[str, ...]:
-    return ("approved", "submitted") if include_submitted else ("approved",)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core.store.errors import NotFoundError, StoreError
 from core.store.models import STATUSES, Annotator, Image, Prediction, Reading, Run, Series
 from core.store.records import RunInfo, run_info
+from core.vocab import RUN_STATUSES, RunStatus
 
 PREDICTION_FIELDS = ("si_regression", "si_landmarks", "landmarks", "confidence")
 
@@ -36,7 +37,7 @@ class RunsMixin:
         self,
         run_id: int,
         *,
-        status: str | None = None,
+        status: RunStatus | None = None,
         metrics: dict | None = None,
         checkpoint_path: str | None = None,
         duration_s: float | None = None,
@@ -44,6 +45,8 @@ class RunsMixin:
     ) -> None:
         """Set the given fields of a run (fields left as None are not changed)."""
         run = self._run(run_id)
+        if status is not None and status not in RUN_STATUSES:
+            raise StoreError(f"run status must be one of {', '.join(RUN_STATUSES)}; got {status!r}")
         changes = {
             "status": status,
             "metrics": metrics,
@@ -65,7 +68,7 @@ class RunsMixin:
         return run_info(self._run(run_id))
 
     def delete_run(self, run_id: int) -> None:
-        """Remove a run and its predictions (its checkpoint file is the caller's to delete)."""
+        """Remove a run's row and predictions (core.runs.delete_run also removes its files)."""
         run = self._run(run_id)
         self.session.execute(delete(Prediction).where(Prediction.run_id == run_id))
         self.session.delete(run)
@@ -102,7 +105,7 @@ class RunsMixin:
         """Counts of series, images, readings by status, annotators and runs; schema revision."""
         from core.store.migrations import revision_of
 
-        by_status = dict.fromkeys(STATUSES, 0)
+        by_status: dict[str, int] = dict.fromkeys(STATUSES, 0)
         query = select(Reading.status, func.count()).group_by(Reading.status)
         by_status.update({status: int(n) for status, n in self.session.execute(query)})
         return {

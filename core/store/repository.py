@@ -13,7 +13,9 @@ READ_METHODS = frozenset(
     {
         "annotators",
         "image",
+        "images",
         "pixels",
+        "pixels_many",
         "list_images",
         "count_images",
         "split_groups",

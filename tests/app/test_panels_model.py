@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from app.panels.comparison_panel import ComparisonPanel, comparison_points
-from app.panels.runs_panel import ACTIVE_RUN_SETTING, RunsPanel, active_run_id
+from app.panels.runs_panel import RunsPanel
 from app.panels.train_form import TrainForm, train_actions
 from core.geometry import Landmarks, Spacing
+from core.runs import ACTIVE_RUN_SETTING, active_run_id
 from core.stats import regression_metrics
 from core.store import Project
 
@@ -72,14 +73,35 @@ def test_runs_panel_lists_activates_and_deletes(qtbot, project, tmp_path):
     run_id = project.runs()[0].id
     assert panel.table.rowCount() == 1
     assert active_run_id(project) == run_id  # latest finished run by default
-    checkpoint = tmp_path / "run-x.pt"
+    runs_dir = tmp_path / "p.sphericity.runs"
+    runs_dir.mkdir()
+    checkpoint = runs_dir / f"run-{run_id}.pt"
     checkpoint.write_bytes(b"weights")
-    project.update_run(run_id, checkpoint_path=str(checkpoint))
+    evaluation = runs_dir / f"run-{run_id}.test.csv"
+    evaluation.write_text("image_id\n")
+    project.update_run(run_id, checkpoint_path=checkpoint.name)
+    panel.set_active(run_id)
     with qtbot.waitSignal(panel.activeRunChanged) as blocker:
         panel.delete_run(run_id)
     assert blocker.args == [None]
-    assert project.runs() == [] and not checkpoint.exists()
+    assert project.runs() == [] and not checkpoint.exists() and not evaluation.exists()
     assert project.get_setting(ACTIVE_RUN_SETTING) is None
+
+
+def test_runs_panel_delete_leaves_files_outside_the_runs_folder(qtbot, project, tmp_path):
+    """Issue 11: a run row naming a file in a `run-*` folder elsewhere must not remove it."""
+    panel = RunsPanel(project)
+    qtbot.addWidget(panel)
+    run_id = project.runs()[0].id
+    elsewhere = tmp_path / "elsewhere" / "run-precious"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "notes.txt").write_text("keep me")
+    checkpoint = elsewhere / "model.pt"
+    checkpoint.write_bytes(b"weights")
+    project.update_run(run_id, checkpoint_path=str(checkpoint))
+    panel.delete_run(run_id)
+    assert project.runs() == []
+    assert checkpoint.exists() and (elsewhere / "notes.txt").read_text() == "keep me"
 
 
 def test_comparison_panel_metrics_and_click(qtbot, project, tmp_path):

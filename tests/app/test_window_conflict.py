@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import contextmanager
+
+import pytest
 from window_helpers import drag, make_project, open_window, place_reading
 
 from core.store import Project
@@ -58,28 +62,59 @@ def test_an_image_that_cannot_be_shown_is_reported(qtbot, tmp_path):
     assert window.session.image == shown
 
 
-def test_a_busy_project_keeps_the_edit_and_saves_it_with_the_next_change(
-    qtbot, tmp_path, monkeypatch
-):
-    from sqlalchemy.exc import OperationalError
+@contextmanager
+def _write_lock_held(path):
+    """A second client (a plain sqlite3 connection) holding the project's write lock."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
 
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch):
+    # The real timeout is 5 s; the window under test waits 0.2 s for the lock instead.
+    import core.store.engine
+
+    monkeypatch.setattr(core.store.engine, "BUSY_TIMEOUT_MS", 200)
+
+
+def test_a_busy_project_keeps_the_edit_and_saves_it_with_the_next_change(
+    qtbot, tmp_path, short_busy_timeout
+):
     path, truths = make_project(tmp_path / "p.sphericity", n_frames=1)
     window = open_window(qtbot, path, "ann")
     place_reading(window, truths[0])
     image_id, me = window.session.image.id, window.identity.annotator_id
     before = window.project.reading(image_id, me)
-    real_save = window.project.save_reading
-
-    def locked(*args, **kwargs):
-        raise OperationalError("save", {}, Exception("database is locked"))
-
-    monkeypatch.setattr(window.project, "save_reading", locked)
-    apex = window.session.doc.landmarks.apex
-    drag(window, apex, (apex[0] - 4.0, apex[1] + 3.0))
-    assert "busy" in window.last_message and window.session.has_unsaved_edit()
+    with _write_lock_held(path):
+        apex = window.session.doc.landmarks.apex
+        drag(window, apex, (apex[0] - 4.0, apex[1] + 3.0))  # no exception escapes the slot
+        assert "busy" in window.last_message and window.session.has_unsaved_edit()
     assert window.project.reading(image_id, me).version == before.version
-    monkeypatch.setattr(window.project, "save_reading", real_save)
     window.shutdown()  # closing writes what was kept
     with Project.open(path) as project:
         stored = project.reading(image_id, me)
     assert stored.version == before.version + 1 and stored.landmarks != before.landmarks
+
+
+def test_approve_while_another_client_holds_the_lock_is_reported(
+    qtbot, tmp_path, short_busy_timeout
+):
+    path, truths = make_project(tmp_path / "p.sphericity", n_frames=1)
+    with Project.open(path) as other:
+        image_id = other.list_images(limit=1)[0].id
+        bob = other.ensure_annotator("bob", "annotator")
+        saved = other.save_reading(image_id, bob, truths[0], status="submitted")
+    window = open_window(qtbot, path, "rita", "reviewer")
+    window.inspector.readers_table.selectRow(0)
+    with _write_lock_held(path):
+        window.inspector.approve_button.click()
+        assert "busy" in window.last_message
+    stored = window.project.readings_for_image(image_id)[0]
+    assert stored.status == "submitted" and stored.version == saved.version
+    window.inspector.approve_button.click()  # the lock is gone: the same click now works
+    assert window.project.readings_for_image(image_id)[0].status == "approved"

@@ -18,6 +18,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from window_helpers import open_window
 
+from core.runs import checkpoint_file
 from core.store import Project
 
 pytestmark = pytest.mark.slow
@@ -75,7 +76,8 @@ def test_train_predict_overlay_compare_export(qtbot, tmp_path, phantom_project):
     assert ticks_during_run >= 5, "the window froze during training"
     run_id = done.args[0]
     run = window.project.run(run_id)
-    assert run.status == "done" and Path(run.checkpoint_path).exists()
+    assert run.status == "done" and checkpoint_file(window.project, run).is_file()
+    assert run.checkpoint_path == f"run-{run_id}.pt"  # relative: the project may move
     assert window.review.run.id == run_id  # the new run became the active one
     assert "run" in panel.status_label.text().lower()
 
@@ -128,10 +130,11 @@ def test_a_cancelled_run_leaves_the_project_consistent(qtbot, tmp_path, phantom_
         panel.cancel_button.click()
     run = window.project.runs()[-1]
     assert run.status == "cancelled"
-    if run.checkpoint_path and Path(run.checkpoint_path).exists():
+    checkpoint = checkpoint_file(window.project, run)
+    if checkpoint is not None and checkpoint.exists():
         from model.checkpoint import load_checkpoint
 
-        load_checkpoint(Path(run.checkpoint_path))  # loadable, not half written
+        load_checkpoint(checkpoint)  # loadable, not half written
     assert not list(Path(f"{phantom_project}.runs").glob("*.tmp"))
     assert _readings_state(window.project) == before
     window.shutdown()

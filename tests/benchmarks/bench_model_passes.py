@@ -22,6 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a source checkout
 
+from core.runs import checkpoint_file
 from core.store import Project
 from model.data import load_samples
 from model.evaluate import landmark_errors_mm
@@ -122,8 +123,9 @@ def main() -> int:
     args = ap.parse_args()
     with Project.open(args.project) as project:
         run = resolve_run(project, args.run)
+        checkpoint = checkpoint_file(project, run)
         samples = load_samples(project, splits={args.split})
-    predictor = Predictor.from_checkpoint(run.checkpoint_path, device=args.device)
+    predictor = Predictor.from_checkpoint(checkpoint, device=args.device)
     default_refine = predictor.config.refine
     results = [measure(predictor, samples, int(r)) for r in args.refine.split(",")]
     predictor.config.refine = default_refine

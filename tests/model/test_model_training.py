@@ -7,6 +7,7 @@ import pytest
 import torch
 from synthetic_lv import ellipse_project, ellipse_samples
 
+from core.runs import checkpoint_file
 from core.store import Project
 from model.cache import build_cache
 from model.checkpoint import load_checkpoint, save_checkpoint
@@ -76,10 +77,33 @@ def test_cancel_leaves_a_loadable_checkpoint_and_a_cancelled_run(tmp_path):
     with Project.open(path) as project:
         result = train(cfg, project, progress=events.append, cancel=lambda: True)
         run = project.run(result.run_id)
+        checkpoint = checkpoint_file(project, run)
     assert result.status == "cancelled" and run.status == "cancelled"
     assert events[-1]["event"] == "cancelled"
     assert sum(e["event"] == "batch" for e in events) == 1  # stopped after the first batch
-    model, meta = load_checkpoint(run.checkpoint_path)
+    model, meta = load_checkpoint(checkpoint)
     assert not model.training
     assert meta["data_snapshot"]["labels_hash"] == run.data_snapshot["labels_hash"]
     json.dumps(run.metrics)  # the run row holds plain JSON
+
+
+@pytest.mark.slow
+def test_a_moved_project_keeps_its_runs(tmp_path):
+    """Checkpoints are stored relative to the runs folder: move the project folder, predict."""
+    import shutil
+
+    from model.infer import Predictor
+    from model.predict import predict_project, resolve_run
+
+    path = ellipse_project(tmp_path / "here" / "p.sphericity")
+    with Project.open(path) as project:
+        result = train(TrainConfig(**{**TINY, "epochs": 1}), project)
+    shutil.move(tmp_path / "here", tmp_path / "there")
+    with Project.open(tmp_path / "there" / "p.sphericity") as moved:
+        run = resolve_run(moved, "latest")
+        assert run.id == result.run_id and run.checkpoint_path == f"run-{run.id}.pt"
+        checkpoint = checkpoint_file(moved, run)
+        assert checkpoint.parent == tmp_path / "there" / "p.sphericity.runs"
+        predictor = Predictor.from_checkpoint(checkpoint, device="cpu")
+        n = predict_project(moved, run, predictor, batch=8)
+        assert n == 12 and len(moved.predictions(run.id)) == 12

@@ -127,3 +127,35 @@ def test_two_processes_saving_at_once_both_succeed(tmp_path):
         readings = project.readings()
         assert len(readings) == 2 * 4
         assert {r.version for r in readings} == {count // 4}
+
+
+def test_a_held_write_lock_raises_the_stores_busy_error(tmp_path, monkeypatch):
+    """Another client holding the write lock past the busy timeout: BusyError, not
+    SQLAlchemy's OperationalError, and nothing is written; reads still work meanwhile."""
+    from store_helpers import landmarks
+
+    import core.store.engine
+    from core.store import BusyError, StoreError
+
+    monkeypatch.setattr(core.store.engine, "BUSY_TIMEOUT_MS", 100)
+    path = tmp_path / "p.sphericity"
+    with Project.create(path) as project:
+        alice = project.ensure_annotator("alice")
+        image, _ = project.add_image(
+            project.add_series("s"), frame(1), frame_index=0, spacing=SPACING
+        )
+        saved = project.save_reading(image, alice, landmarks())
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(BusyError, match="busy"):
+                project.save_reading(image, alice, landmarks(1.0), expected_version=1)
+            with pytest.raises(StoreError, match="busy"):
+                project.set_reading_status(
+                    saved.id, "submitted", by_annotator_id=alice, expected_version=1
+                )
+            assert project.reading(image, alice).version == 1  # a read needs no write lock
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert project.save_reading(image, alice, landmarks(1.0), expected_version=1).version == 2
