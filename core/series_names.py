@@ -12,7 +12,7 @@ class SeriesName:
 
     subject: str | None  # "S2"; None when the import knew no subject
     number: int  # within the subject, or among the series without one
-    view: str
+    view: str  # core.vocab.View
 
     @property
     def group(self) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.geometry import Spacing
+from core.vocab import View
 
 MAX_SIDE_PX = 8192
 MAX_DECODED_BYTES = 1 << 30  # per file: a long enhanced cine fits, a decompression bomb does not
@@ -63,4 +64,4 @@ class DecodedFile:
     subject_key: str | None = None
     ed_index: int | None = None  # the frame the data marks as ED, if any
     frame_interval_ms: float | None = None
-    view: str = "unknown"  # from the series description (core.imaging.view), never the text
+    view: View = "unknown"  # from the series description (core.imaging.view), never the text

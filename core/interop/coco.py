@@ -61,7 +61,9 @@ def coco_document(repo, statuses: tuple[str, ...] | None = None) -> tuple[dict, 
     by_image: dict[int, list] = defaultdict(list)
     for reading in repo.readings(statuses):
         by_image[reading.image_id].append(reading)
-    images, annotations, infos = [], [], []
+    images: list[dict] = []
+    annotations: list[dict] = []
+    infos: list = []
     for coco_id, image_id in enumerate(sorted(by_image), start=1):
         image = repo.image(image_id)
         infos.append(image)
@@ -157,8 +159,9 @@ def export_coco(
         folder.mkdir(parents=True, exist_ok=True)
     with project.transaction(write=False) as repo:
         document, images = coco_document(repo, None if statuses is None else tuple(statuses))
-        for image in images if folder is not None else ():
-            write_png(repo.pixels(image.id), folder / file_name(image.content_hash))
+        if folder is not None:
+            for image in images:
+                write_png(repo.pixels(image.id), folder / file_name(image.content_hash))
     _write_json(document, target)
     return CocoExportSummary(target, len(document["images"]), len(document["annotations"]), folder)
 

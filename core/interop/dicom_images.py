@@ -80,10 +80,12 @@ def sc_image(image, pixels: np.ndarray, keys: StudyKeys, series_number: int):
         # Orientation is Type 2 (present, may be empty), so it is emptied below.
         patient_orientation=("L", "F"),
     )
-    dataset.PatientOrientation = None
+    dataset.PatientOrientation = None  # type: ignore[assignment]  # Type 2: present, empty
     dataset.BodyPartExamined = "HEART"  # unpaired, so Laterality (Type 2C) stays absent
     dataset.Modality = "MR"  # a converted MR frame: viewers hang it with the MR protocols
-    if intercept is not None:  # DS holds 16 characters: the mapping is rounded to that
+    if (
+        intercept is not None and slope is not None
+    ):  # DS holds 16 characters: the mapping is rounded to that
         intercept, slope = float(_ds(intercept)), float(_ds(slope))
         dataset.RescaleIntercept = _ds(intercept)
         dataset.RescaleSlope = _ds(slope)

@@ -20,8 +20,8 @@ from core.export import CSV_ENCODING, INJECTION_PREFIXES
 from core.geometry import (
     GeometryError,
     Landmarks,
-    Spacing,
     contour_measure,
+    spacing_or_unknown,
     validate_landmarks,
 )
 from core.geometry.types import LANDMARK_NAMES
@@ -29,7 +29,6 @@ from core.interop.keys import image_uid
 
 IMPORT_STATUS = "submitted"
 _PAGE = 500
-_SQUARE = Spacing(1.0, 1.0)  # contour checks on images of unknown spacing
 
 
 @dataclass
@@ -222,11 +221,13 @@ def _match(entry: Entry, images: dict):
 
 
 def _geometry_problem(entry: Entry, image) -> str | None:
+    if entry.landmarks is None:
+        return "no landmarks"
     try:
         landmarks = Landmarks.from_dict(entry.landmarks)
         validate_landmarks(landmarks, image.shape)
         if entry.contour is not None:
-            contour_measure(entry.contour, landmarks, image.spacing or _SQUARE)
+            contour_measure(entry.contour, landmarks, spacing_or_unknown(image.spacing))
     except GeometryError as exc:
         return str(exc)
     return None

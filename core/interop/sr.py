@@ -193,8 +193,9 @@ def read_sr(source) -> SrReading:
     try:
         sr = hd.sr.srread(source)
         content = sr.content
-        groups = content.get_planar_roi_measurement_groups()
-        other = content.get_image_measurement_groups()
+        # A MeasurementReport at run time; highdicom types `content` as its base sequence.
+        groups = content.get_planar_roi_measurement_groups()  # type: ignore[attr-defined]
+        other = content.get_image_measurement_groups()  # type: ignore[attr-defined]
     except (AttributeError, ValueError, TypeError, KeyError, IndexError, RuntimeError) as exc:
         raise SrFormatError(f"not a TID 1500 measurement report ({type(exc).__name__})") from None
     landmarks, contour, values, image_uids = _planar_content(groups)
