@@ -42,3 +42,41 @@ def runs_dir_for(project_url: str) -> Path:
 
     digest = hashlib.sha256(project_url.encode()).hexdigest()[:16]
     return data_dir() / "runs" / digest
+
+
+def printable_name(name: str | os.PathLike | bytes) -> str:
+    """A file name made safe to print or log: control and bidirectional-format characters escaped.
+
+    A name may hold ESC (terminal commands), BEL, CR/LF (a fake next line), U+202E (text shown
+    right to left) or undecodable bytes; each becomes a visible escape such as \\x1b or \\u202e,
+    so what the terminal shows is what the name holds. A backslash is doubled, so an escape in
+    the output cannot be faked by the name itself.
+    """
+    if isinstance(name, bytes):
+        text = name.decode("utf-8", "surrogateescape")
+    else:
+        text = os.fspath(name)
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "surrogateescape")
+    return "".join(_printable_char(ch) for ch in text)
+
+
+def _printable_char(ch: str) -> str:
+    import unicodedata
+
+    if ch == "\\":
+        return "\\\\"
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, kept by surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
+    # Cc: C0/C1 controls (ESC, BEL, CR, LF, CSI...); Cf: format (bidi overrides, zero-width);
+    # Zl/Zp: line and paragraph separators; Cs: lone surrogates; Co/Cn: private, unassigned.
+    if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"):
+        return (
+            f"\\x{code:02x}"
+            if code < 0x100
+            else f"\\u{code:04x}"
+            if code < 0x10000
+            else f"\\U{code:08x}"
+        )
+    return ch
