@@ -119,10 +119,6 @@ def _collect(paths: list[str], report: ImportReport) -> list[tuple[str, str]]:
     seen: set[str] = set()
 
     def add(path: str, explicit: bool) -> None:
-        real = os.path.realpath(path)
-        if real in seen:
-            return
-        seen.add(real)
         special = special_kind(path)  # links followed: a link to /dev/zero is a device
         if special is not None:
             if explicit:
@@ -130,6 +126,10 @@ def _collect(paths: list[str], report: ImportReport) -> list[tuple[str, str]]:
             else:
                 report.not_regular.append((path, not_regular_reason(special)))
             return
+        real = os.path.realpath(path)
+        if real in seen:
+            return
+        seen.add(real)
         kind = classify(path)
         if kind == "dicomdir":
             try:
