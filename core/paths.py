@@ -80,3 +80,84 @@ def _printable_char(ch: str) -> str:
             else f"\\U{code:08x}"
         )
     return ch
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")  # beside a SQLite file, part of its data
+
+
+def check_export_target(
+    target: str | os.PathLike,
+    *,
+    project: str | os.PathLike | None = None,
+    export_suffixes: tuple[str, ...] = (".csv",),
+    folder: bool = False,
+    force: bool = False,
+) -> Path:
+    """The export path, or FileExistsError when writing there could destroy data.
+
+    Never over a project (the given one or any SQLite database, by its content) or its -wal,
+    -shm or -journal file; never over an existing file that is not an export (by suffix) unless
+    `force`. folder=True: the target is a folder to fill (an existing file there is refused).
+    """
+    path = Path(target).expanduser()
+    resolved = path.resolve()
+    shown = printable_name(str(path))
+    if _is_project_part(resolved, project):
+        raise FileExistsError(f"refusing to write the export over {shown}: it is the project")
+    if not os.path.lexists(path):
+        return path
+    if resolved.is_file() and _is_sqlite(resolved):
+        raise FileExistsError(f"refusing to write the export over {shown}: it holds a database")
+    if folder:
+        if not resolved.is_dir():
+            raise FileExistsError(f"{shown} exists and is not a folder")
+        return path
+    if resolved.is_dir():
+        raise FileExistsError(f"{shown} is a folder: give a file name")
+    if not force and resolved.suffix.lower() not in export_suffixes:
+        raise FileExistsError(
+            f"{shown} exists and is not a {'/'.join(export_suffixes)} file; "
+            "give --force to overwrite it"
+        )
+    return path
+
+
+def _is_project_part(resolved: Path, project: str | os.PathLike | None) -> bool:
+    """The project file, a SQLite companion of it, or a companion of any SQLite file."""
+    for suffix in SQLITE_COMPANIONS:
+        if resolved.name.endswith(suffix):
+            owner = resolved.with_name(resolved.name[: -len(suffix)])
+            if owner.is_file() and _is_sqlite(owner):
+                return True
+    db = _sqlite_path(project)
+    if db is None:
+        return False
+    db = db.expanduser().resolve()
+    parts = [db] + [db.with_name(db.name + s) for s in SQLITE_COMPANIONS]
+    if resolved in parts:
+        return True
+    try:
+        return resolved.exists() and db.exists() and os.path.samefile(resolved, db)
+    except OSError:
+        return False
+
+
+def _sqlite_path(project: str | os.PathLike | None) -> Path | None:
+    if project is None:
+        return None
+    text = os.fspath(project)
+    if "://" not in text:
+        return Path(text)
+    prefix = "sqlite:///"
+    if text.startswith(prefix) and text != "sqlite:///:memory:":
+        return Path(text[len(prefix) :].split("?", 1)[0])
+    return None
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:  # a regular file (checked by the caller): never blocks
+            return fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False

@@ -49,6 +49,11 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         "Default: all",
     )
     parser.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite an existing file that is not a CSV (never a project or its -wal/-shm)",
+    )
+    parser.add_argument(
         "--include-submitted",
         action="store_true",
         help="reference SI averages submitted readings too, not only approved ones",
@@ -67,6 +72,7 @@ def run(name: str, args: argparse.Namespace) -> int:
         include_submitted=args.include_submitted,
     )
     try:
+        _check_targets(args)
         with Project.open(args.project) as project:
             if args.dataset:
                 summary = export_dataset(project, args.dataset, **options)
@@ -87,6 +93,17 @@ def run(name: str, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _check_targets(args: argparse.Namespace) -> None:
+    """Refuse, before anything is written, a target that would overwrite the project or a file."""
+    from core.paths import check_export_target
+
+    force = getattr(args, "force", False)
+    if getattr(args, "csv", None):
+        check_export_target(args.csv, project=args.project, force=force)
+    if getattr(args, "dataset", None):
+        check_export_target(args.dataset, project=args.project, folder=True, force=force)
 
 
 def _word_list(allowed: tuple[str, ...]):
