@@ -60,9 +60,15 @@ def run(name: str, args: argparse.Namespace) -> int:
 
 def _open_project(target: str):
     from core.store import Project
+    from core.store.engine import to_url
+    from core.store.migrations import is_blank
 
     if "://" not in target and not os.path.exists(target):
         print(f"creating project {printable_name(target)}", file=sys.stderr)
+        return Project.create(target)
+    if "://" not in target and os.path.isfile(target) and is_blank(to_url(target)):
+        # An empty database (a creation killed before its first commit): nothing to lose.
+        print(f"making the empty database {printable_name(target)} a project", file=sys.stderr)
         return Project.create(target)
     return Project.open(target)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -39,6 +41,8 @@ class Project:
         db_file = sqlite_file(url)
         if db_file is not None:
             db_file.parent.mkdir(parents=True, exist_ok=True)
+            if not db_file.exists():
+                return cls._create_file_atomically(db_file)
         if not is_memory(url) and migrations.probe_revision(url)[0]:
             raise StoreError(f"{_shown(url)} already holds a database; not overwriting it")
         engine = make_engine(url)
@@ -54,6 +58,30 @@ class Project:
             engine.dispose()
             raise
         return cls(engine, url.render_as_string(hide_password=False))
+
+    @classmethod
+    def _create_file_atomically(cls, db_file) -> Project:
+        """A new SQLite project built beside its place and linked in whole: a kill during
+        creation leaves no file at `db_file` (at worst a hidden temporary file)."""
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{db_file.name}.", suffix=".creating", dir=db_file.parent
+        )
+        os.close(fd)
+        try:
+            cls.create(tmp).close()  # closing the last connection folds the WAL into the file
+            if any(os.path.exists(tmp + s) for s in ("-wal", "-journal")):
+                raise StoreError(f"could not finish creating {db_file} (its journal remained)")
+            try:
+                os.link(tmp, db_file)  # never replaces a file that appeared meanwhile
+            except FileExistsError:
+                raise StoreError(f"{db_file} appeared while the project was created") from None
+            except OSError:  # file systems without hard links
+                os.replace(tmp, db_file)
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp + suffix)
+        return cls.open(db_file)
 
     @classmethod
     def open(cls, path_or_url: str | os.PathLike) -> Project:
