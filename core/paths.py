@@ -23,6 +23,19 @@ def data_dir() -> Path:
     return base / APP_DIR_NAME
 
 
+PSEUDONYM_KEY_FILE = "pseudonym.key"
+SITE_KEY_ENV = "SPHERICITY_SITE_KEY_FILE"  # a team's shared key file, given by its admin
+
+
+def pseudonym_key_path() -> Path:
+    """The key file behind pseudonymous keys: the site's (SPHERICITY_SITE_KEY_FILE) if set,
+    else this installation's, in the user data folder (never inside a project)."""
+    site = os.environ.get(SITE_KEY_ENV)
+    if site:
+        return Path(site).expanduser()
+    return data_dir() / PSEUDONYM_KEY_FILE
+
+
 def log_dir() -> Path:
     """Application logs (never contain identifying data)."""
     return data_dir() / "logs"

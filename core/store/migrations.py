@@ -23,16 +23,17 @@ INSTALLED_PACKAGE = "sphericity_migrations"
 
 
 def migrations_dir() -> Path:
-    """The folder holding env.py and versions/: installed package first, else the source tree."""
-    spec = importlib.util.find_spec(INSTALLED_PACKAGE)
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
+    """The folder holding env.py and versions/: the one beside this `core` package first (a
+    source tree or worktree), else the installed package (a non-editable install)."""
     import core
 
     source_tree = Path(core.__file__).resolve().parents[1] / "alembic"
-    if not (source_tree / "env.py").is_file():
-        raise StoreError(f"the schema migrations are missing (looked for {source_tree}/env.py)")
-    return source_tree
+    if (source_tree / "env.py").is_file() and (source_tree / "versions").is_dir():
+        return source_tree
+    spec = importlib.util.find_spec(INSTALLED_PACKAGE)
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    raise StoreError(f"the schema migrations are missing (looked for {source_tree}/env.py)")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import secrets
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from core.store.engine import WRITE_OPTION, is_memory, make_engine, sqlite_file,
 from core.store.errors import StoreError
 from core.store.repository import READ_METHODS, WRITE_METHODS, Repository
 
-SECRET_BYTES = 32
+PSEUDONYM_SALT = "pseudonym_salt"  # random, not secret: made by migration h11_key_out
 
 
 class Project:
@@ -51,7 +50,6 @@ class Project:
                 migrations.upgrade(connection)
                 with Session(bind=connection) as session:
                     repo = Repository(session)
-                    repo.set_setting("secret", secrets.token_hex(SECRET_BYTES))
                     repo.set_setting("created_by_version", _app_version())
                     session.flush()
         except BaseException:
@@ -136,11 +134,14 @@ class Project:
 
     @property
     def secret(self) -> str:
-        """Per-project secret for pseudonymous keys (never leaves the project)."""
-        value = self.get_setting("secret")
-        if not value:
-            raise StoreError("the project has no secret; it was not made by Sphericity Studio")
-        return value
+        """The secret of this project's pseudonymous keys: derived from the key file outside
+        the project (core.imaging.deid) and the project's salt; the project never holds it."""
+        from core.imaging.deid import project_secret
+
+        salt = self.get_setting(PSEUDONYM_SALT)
+        if not salt:
+            raise StoreError("the project has no pseudonym salt; it was not made by this version")
+        return project_secret(str(salt))
 
     def info(self) -> dict[str, Any]:
         """What the project holds (series, images, readings by status, runs), its URL and schema."""
