@@ -51,7 +51,7 @@ class Base(DeclarativeBase):
 
 
 class Setting(Base):
-    """Project-wide values (JSON): the pseudonym salt (never the key), creation time, preferences."""
+    """Project-wide values (JSON): the pseudonym salt (not the key), creation time, preferences."""
 
     __tablename__ = "settings"
 
