@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -61,10 +60,9 @@ class Project:
     def _create_file_atomically(cls, db_file) -> Project:
         """A new SQLite project built beside its place and linked in whole: a kill during
         creation leaves no file at `db_file` (at worst a hidden temporary file)."""
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{db_file.name}.", suffix=".creating", dir=db_file.parent
-        )
-        os.close(fd)
+        tmp = str(db_file.with_name(f".{db_file.name}.{os.urandom(4).hex()}.creating"))
+        # Mode 0666 less the umask, as SQLite would have made the file itself.
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         try:
             cls.create(tmp).close()  # closing the last connection folds the WAL into the file
             if any(os.path.exists(tmp + s) for s in ("-wal", "-journal")):
