@@ -24,6 +24,8 @@ from core.imaging import (
     pseudonym,
     read_header,
 )
+from core.imaging.files import not_regular_reason, special_kind
+from core.paths import printable_name
 from core.store import Project, StoreError
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ class ImportReport:
     duplicates: list[int] = field(default_factory=list)  # ids of identical images already there
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path as given, reason)
     skipped: list[str] = field(default_factory=list)  # files in folders that are not images
+    # (path, why) of what folders hold that is not a regular file: pipes, devices, dead links
+    not_regular: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
     images_by_path: dict[str, list[int]] = field(default_factory=dict)  # frame order per file
 
@@ -115,6 +119,13 @@ def _collect(paths: list[str], report: ImportReport) -> list[tuple[str, str]]:
     seen: set[str] = set()
 
     def add(path: str, explicit: bool) -> None:
+        special = special_kind(path)  # links followed: a link to /dev/zero is a device
+        if special is not None:
+            if explicit:
+                _fail(report, path, not_regular_reason(special))
+            else:
+                report.not_regular.append((path, not_regular_reason(special)))
+            return
         real = os.path.realpath(path)
         if real in seen:
             return
@@ -142,7 +153,7 @@ def _collect(paths: list[str], report: ImportReport) -> list[tuple[str, str]]:
                 names.sort(key=lambda n: n.upper() != "DICOMDIR")
                 for name in names:
                     add(os.path.join(root, name), False)
-        elif os.path.isfile(path):
+        elif os.path.lexists(path):
             add(path, True)
         else:
             _fail(report, path, "no such file or folder")
@@ -296,4 +307,4 @@ def _write(
 def _fail(report: ImportReport, path: str, reason: str) -> None:
     report.failures.append((path, reason))
     # Only the file's name reaches the log: folder names of exports often carry patient names.
-    log.warning("import failed: %s: %s", os.path.basename(path), reason)
+    log.warning("import failed: %s: %s", printable_name(os.path.basename(path)), reason)

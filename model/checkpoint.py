@@ -55,12 +55,41 @@ def save_checkpoint(
     return path
 
 
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be loaded, with a reason of our own (never the loader's text)."""
+
+
 def load_checkpoint(path: Path) -> tuple[SIModel, dict]:
-    """(model in eval mode on the CPU, metadata without the weights) from a checkpoint file."""
-    payload = torch.load(Path(path), map_location="cpu", weights_only=True)
-    if payload.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a Sphericity model checkpoint")
+    """(model in eval mode on the CPU, metadata without the weights) from a checkpoint file.
+
+    CheckpointError for a folder, an empty, truncated or foreign file, or weights that do not
+    fit the network. Only tensors and plain data are unpickled (weights_only): a checkpoint
+    can never run code.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"the checkpoint {path} is a folder, not a checkpoint file")
+    if not path.exists():
+        raise CheckpointError(f"the checkpoint {path} does not exist")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # pickle, zip and torch errors: their texts only confuse here
+        raise CheckpointError(
+            f"{path} is not a readable Sphericity model checkpoint "
+            f"(empty, truncated or not a checkpoint: {type(exc).__name__})"
+        ) from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a Sphericity model checkpoint")
+    if not isinstance(payload.get("config"), dict) or not isinstance(
+        payload.get("state_dict"), dict
+    ):
+        raise CheckpointError(f"{path} is an incomplete Sphericity model checkpoint")
     model = SIModel()
-    model.load_state_dict(payload.pop("state_dict"))
+    try:
+        model.load_state_dict(payload.pop("state_dict"))
+    except (RuntimeError, TypeError, KeyError, ValueError) as exc:
+        raise CheckpointError(
+            f"{path} holds weights that do not fit the model ({type(exc).__name__})"
+        ) from None
     model.eval()
     return model, payload

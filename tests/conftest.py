@@ -2,6 +2,7 @@
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=100, deadline=None)
@@ -9,3 +10,22 @@ settings.register_profile(
     "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def session_user_data_folder(tmp_path_factory):
+    """The whole session gets one user data folder of its own (the installation's pseudonym key
+    lives there), never the real one; Qt tests narrow it further per test."""
+    import os
+
+    before = {
+        name: os.environ.get(name) for name in ("SPHERICITY_HOME", "SPHERICITY_SITE_KEY_FILE")
+    }
+    os.environ["SPHERICITY_HOME"] = str(tmp_path_factory.mktemp("user-data"))
+    os.environ.pop("SPHERICITY_SITE_KEY_FILE", None)
+    yield
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

@@ -66,6 +66,11 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         "Default: all",
     )
     parser.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite an existing file that is not a CSV (never a project or its -wal/-shm)",
+    )
+    parser.add_argument(
         "--include-submitted",
         action="store_true",
         help="reference SI averages submitted readings too, not only approved ones",
@@ -96,6 +101,7 @@ def run(name: str, args: argparse.Namespace) -> int:
             return 2
         return _run_interop(name, args)
     try:
+        _check_targets(args)
         with Project.open(args.project) as project:
             if args.dataset:
                 summary = export_dataset(project, args.dataset, **options)
@@ -125,6 +131,7 @@ def _run_interop(name: str, args: argparse.Namespace) -> int:
     from core.store import Project, StoreError
 
     try:
+        _check_targets(args)
         with Project.open(args.project) as project:
             if args.dicom:
                 done = export_dicom(project, args.dicom, statuses=args.status)
@@ -137,6 +144,25 @@ def _run_interop(name: str, args: argparse.Namespace) -> int:
         return 1
     print(f"wrote {text} to {done.path}")
     return 0
+
+
+def _check_targets(args: argparse.Namespace) -> None:
+    """Refuse, before anything is written, a target that would overwrite the project or a file."""
+    from core.paths import check_export_target
+
+    force = getattr(args, "force", False)
+    if getattr(args, "csv", None):
+        check_export_target(args.csv, project=args.project, force=force)
+    if getattr(args, "dataset", None):
+        check_export_target(args.dataset, project=args.project, folder=True, force=force)
+    if getattr(args, "dicom", None):
+        check_export_target(args.dicom, project=args.project, folder=True, force=force)
+    if getattr(args, "coco", None):
+        check_export_target(
+            args.coco, project=args.project, export_suffixes=(".json",), force=force
+        )
+    if getattr(args, "images", None):
+        check_export_target(args.images, project=args.project, folder=True, force=force)
 
 
 def _word_list(allowed: tuple[str, ...]):

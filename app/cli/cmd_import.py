@@ -7,13 +7,25 @@ import os
 import sys
 import time
 
+from core.paths import printable_name
+
 PROJECT_HELP = "a project file (created when missing) or an SQLAlchemy URL"
 MASK_ANNOTATOR = "mask import"
+# Exit codes of `sphericity import` (also in --help and the README).
+EXIT_OK, EXIT_FAILED, EXIT_PARTIAL = 0, 1, 3
+IMPORT_EPILOG = f"""\
+exit status:
+  {EXIT_OK}  every file was imported (or was already in the project)
+  {EXIT_FAILED}  nothing was imported: every file failed, or the project could not be opened
+  {EXIT_PARTIAL}  partial: some files were imported and some failed (each failure is listed)
+"""
 
 
 def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", metavar="PROJECT", help=PROJECT_HELP)
     if name == "import":
+        parser.epilog = IMPORT_EPILOG
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
         parser.add_argument("paths", metavar="PATH", nargs="+", help="files or folders to import")
     else:
         parser.add_argument("image_path", metavar="IMAGE_PATH", help="the image (or cine) file")
@@ -48,9 +60,15 @@ def run(name: str, args: argparse.Namespace) -> int:
 
 def _open_project(target: str):
     from core.store import Project
+    from core.store.engine import to_url
+    from core.store.migrations import is_blank
 
     if "://" not in target and not os.path.exists(target):
-        print(f"creating project {target}", file=sys.stderr)
+        print(f"creating project {printable_name(target)}", file=sys.stderr)
+        return Project.create(target)
+    if "://" not in target and os.path.isfile(target) and is_blank(to_url(target)):
+        # An empty database (a creation killed before its first commit): nothing to lose.
+        print(f"making the empty database {printable_name(target)} a project", file=sys.stderr)
         return Project.create(target)
     return Project.open(target)
 
@@ -67,7 +85,7 @@ class ProgressBar:
             return
         self._last = now
         filled = self.width * done // max(total, 1)
-        name = os.path.basename(current)[-30:]
+        name = printable_name(os.path.basename(current))[-30:]
         bar = "#" * filled + "." * (self.width - filled)
         print(f"\r[{bar}] {done}/{total} {name:<30}", end="", file=sys.stderr, flush=True)
         if done >= total:
@@ -81,8 +99,14 @@ def _import(project, args: argparse.Namespace) -> int:
         project, args.paths, progress=ProgressBar(not args.quiet), spacing_mm=args.spacing_mm
     )
     _print_report(report)
-    succeeded = bool(report.images_by_path)
-    return 0 if succeeded or not report.failures else 1
+    return import_exit_code(report)
+
+
+def import_exit_code(report) -> int:
+    """EXIT_OK, EXIT_FAILED (files failed, none imported) or EXIT_PARTIAL (some of each)."""
+    if not report.failures:
+        return EXIT_OK
+    return EXIT_PARTIAL if report.images_by_path else EXIT_FAILED
 
 
 def _print_report(report) -> None:
@@ -92,10 +116,14 @@ def _print_report(report) -> None:
     )
     if report.skipped:
         print(f"skipped {len(report.skipped)} files that are not images")
+    if report.not_regular:
+        print(f"skipped {len(report.not_regular)} entries that are not regular files:")
+        for path, reason in report.not_regular:
+            print(f"  {printable_name(path)}: {reason}")
     if report.failures:
-        print(f"{len(report.failures)} files failed:")
+        print(f"{len(report.failures)} of {len(report.failures) + report.n_files_ok} files failed:")
         for path, reason in report.failures:
-            print(f"  {path}: {reason}")
+            print(f"  {printable_name(path)}: {reason}")
 
 
 def parse_labels(text: str) -> dict[str, int | None]:

@@ -297,7 +297,9 @@ def _predict(args) -> int:
 
             def skip(name: str, reason: str) -> None:
                 failed.append(name)
-                print(f"{name}: skipped: {reason}", file=sys.stderr)
+                from core.paths import printable_name
+
+                print(f"{printable_name(name)}: skipped: {reason}", file=sys.stderr)
 
             rows = predict_files(args.files, predictor, args.spacing_mm, on_error=skip)
             write_rows_csv(args.csv, rows)

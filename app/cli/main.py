@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # name -> (module, one-line help)
@@ -103,7 +104,29 @@ def main(argv: list[str] | None = None) -> int:
     if module is None:
         print(f"sphericity {args.command}: not available in this build", file=sys.stderr)
         return 2
-    return int(module.run(args.command, args) or 0)
+    try:
+        return int(module.run(args.command, args) or 0)
+    except KeyboardInterrupt:
+        print(f"sphericity {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # whatever a command let through: one line, never a traceback
+        return _report_error(args.command, exc)
+
+
+def _report_error(command: str, exc: Exception) -> int:
+    """Print one clear line for an error no command handled (SPHERICITY_DEBUG=1: raise it)."""
+    from core.paths import printable_name
+    from core.store import StoreError
+
+    if os.environ.get("SPHERICITY_DEBUG"):
+        raise exc  # developers: the whole traceback
+    first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+    if isinstance(exc, StoreError | OSError | ValueError):
+        text = printable_name(first_line or type(exc).__name__)
+    else:
+        text = f"unexpected error ({type(exc).__name__}: {printable_name(first_line)})"
+    print(f"sphericity {command}: {text}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from core.paths import printable_name
+
 PROGRESS_INTERVAL_S = 0.1  # ~10 updates a second keep the bar alive without flooding the GUI
 
 
@@ -120,9 +122,11 @@ class ImportDialog(QDialog):
         self.bar.setValue(1)
         self.status_label.setText(summary_text(report, error))
         failures = getattr(report, "failures", []) if report is not None else []
+        # Pipes, devices and dead links found in folders: skipped, but said why.
+        failures = failures + list(getattr(report, "not_regular", []) if report else [])
         if failures or error:
             self.details.setPlainText(
-                error or "\n".join(f"{path}: {reason}" for path, reason in failures)
+                error or "\n".join(f"{printable_name(path)}: {reason}" for path, reason in failures)
             )
             self.details.show()
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)

@@ -20,7 +20,9 @@ import numpy as np
 from pydicom.errors import BytesLengthException, InvalidDicomError
 
 from core.geometry import GeometryError, Spacing
+from core.imaging.deflate import is_deflated_file, undeflated
 from core.imaging.deid import content_key, pseudonym
+from core.imaging.files import open_bytes, open_regular
 from core.imaging.pixels import finite_number, rescale, to_grayscale
 from core.imaging.types import DecodedFile, DecodedFrame, ImageReadError, Limits
 from core.imaging.view import view_from_description
@@ -113,36 +115,53 @@ def _get(ds, keyword: str, default=None):
 
 
 def is_dicom(path: str | os.PathLike) -> bool:
-    """True when the file carries the DICOM preamble marker ('DICM' at byte 128)."""
+    """True when a regular file carries the DICOM preamble marker ('DICM' at byte 128)."""
     try:
-        with open(path, "rb") as fh:
+        with os.fdopen(open_regular(path), "rb") as fh:
             fh.seek(128)
             return fh.read(4) == b"DICM"
-    except OSError:
+    except (OSError, ImageReadError):
         return False
 
 
-def read_dataset(source, *, stop_before_pixels: bool):
-    """pydicom dataset of a path or bytes; ImageReadError for anything unreadable."""
+def read_dataset(source, *, stop_before_pixels: bool, limits: Limits | None = None):
+    """pydicom dataset of an open file or bytes; ImageReadError for anything unreadable.
+
+    A deflated dataset is inflated here, bounded by `limits`, never by pydicom.
+    """
     import pydicom
 
+    limits = limits or Limits()
     try:
         with quiet_pydicom():
-            fp = io.BytesIO(source) if isinstance(source, bytes) else source
-            return pydicom.dcmread(fp, force=True, stop_before_pixels=stop_before_pixels)
+            if not isinstance(source, bytes) and is_deflated_file(source):
+                source = _read_capped(source, limits.max_decoded_bytes)
+            if isinstance(source, bytes):
+                source = io.BytesIO(undeflated(source, limits))
+            return pydicom.dcmread(source, force=True, stop_before_pixels=stop_before_pixels)
+    except ImageReadError:
+        raise
     except PARSE_ERRORS as exc:
         raise ImageReadError(
             f"not a readable DICOM file (truncated or corrupt: {_kind(exc)})"
         ) from None
 
 
-def read_header(path: str, secret: str | bytes) -> DicomHeader:
+def _read_capped(fh, max_bytes: int) -> bytes:
+    data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ImageReadError(f"over the size limit: more than {max_bytes / 2**20:.0f} MiB")
+    return data
+
+
+def read_header(path: str, secret: str | bytes, limits: Limits | None = None) -> DicomHeader:
     """Series key, instance number, trigger time and frame count of a DICOM file."""
+    fd = open_regular(path)
     try:
-        with open(path, "rb") as fh:
-            ds = read_dataset(fh, stop_before_pixels=True)
+        with os.fdopen(fd, "rb") as fh:
+            ds = read_dataset(fh, stop_before_pixels=True, limits=limits)
     except OSError as exc:
-        raise ImageReadError(f"cannot open the file ({exc.strerror or _kind(exc)})") from None
+        raise ImageReadError(f"cannot read the file ({exc.strerror or _kind(exc)})") from None
     try:
         with quiet_pydicom():
             uid = str(_get(ds, "SeriesInstanceUID", "")).strip()
@@ -194,26 +213,11 @@ def dicomdir_files(path: str) -> list[str]:
     return found
 
 
-def open_bytes(path: str, max_bytes: int) -> bytes:
-    """The whole file, read-only, refusing one larger than max_bytes."""
-    try:
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            raise ImageReadError(
-                f"over the size limit: the file has {size / 2**20:.0f} MiB "
-                f"(at most {max_bytes / 2**20:.0f} MiB)"
-            )
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise ImageReadError(f"cannot open the file ({exc.strerror or _kind(exc)})") from None
-
-
 def decode_dicom(path: str, secret: str | bytes, limits: Limits | None = None) -> DecodedFile:
     """Frames of one DICOM file (single-frame, multi-frame or enhanced), decoded and rescaled."""
     limits = limits or Limits()
     data = open_bytes(path, limits.max_decoded_bytes)
-    ds = read_dataset(data, stop_before_pixels=False)
+    ds = read_dataset(data, stop_before_pixels=False, limits=limits)
     try:
         with quiet_pydicom():
             return _decode(ds, data, secret, limits)

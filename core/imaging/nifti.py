@@ -15,10 +15,11 @@ import numpy as np
 
 from core.geometry import GeometryError, Spacing
 from core.imaging.deid import content_key
-from core.imaging.dicom import open_bytes
+from core.imaging.files import open_bytes
 from core.imaging.types import DecodedFile, DecodedFrame, ImageReadError, Limits
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
+HEADER_BYTES = 1 << 16  # inflated first: the header (348 or 540 bytes) and then some
 _SPACE_TO_MM = {"mm": 1.0, "meter": 1000.0, "micron": 0.001, "unknown": 1.0}
 _TIME_TO_MS = {"sec": 1000.0, "msec": 1.0, "usec": 0.001}
 _ERRORS = (
@@ -87,10 +88,7 @@ def _read(data: bytes, limits: Limits) -> tuple[np.ndarray, Spacing | None, floa
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            raw = (
-                _gunzip(data, limits.max_decoded_bytes + 1024) if data[:2] == b"\x1f\x8b" else data
-            )
-            image = _image(raw)
+            image = _image(_payload(data, limits))
             header = image.header
             shape = _frames_shape(tuple(int(n) for n in header.get_data_shape()))
             itemsize = np.dtype(header.get_data_dtype()).itemsize
@@ -105,30 +103,64 @@ def _read(data: bytes, limits: Limits) -> tuple[np.ndarray, Spacing | None, floa
         ) from None
 
 
-def _gunzip(data: bytes, max_bytes: int) -> bytes:
-    """Decompress with a cap: a tiny .gz must not expand into gigabytes."""
+def _payload(data: bytes, limits: Limits) -> bytes:
+    """Header and voxels (inflated if gzipped), once the size the header declares is checked.
+
+    The declared size is compared with the limits and with what the file holds before anything
+    is allocated for it; a .nii.gz is inflated in a stream that stops at the declared size.
+    """
+    if data[:2] != b"\x1f\x8b":
+        _check_holds(len(data), _declared_bytes(data, limits))
+        return data
     inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    out = inflater.decompress(data, max_bytes)
-    if inflater.unconsumed_tail:
+    raw = inflater.decompress(data, HEADER_BYTES)
+    need = _declared_bytes(raw, limits)
+    if need > len(raw):
+        raw += inflater.decompress(inflater.unconsumed_tail, need - len(raw))
+    _check_holds(len(raw), need)
+    return raw[:need]
+
+
+def _check_holds(available: int, need: int) -> None:
+    if available < need:
         raise ImageReadError(
-            f"over the size limit: decompresses to more than {max_bytes / 2**20:.0f} MiB"
+            f"truncated NIfTI file: the header declares {need / 2**20:.1f} MiB of header "
+            f"and voxels, the file holds {available / 2**20:.1f} MiB"
         )
-    return out
 
 
-def _image(raw: bytes):
+def _declared_bytes(raw: bytes, limits: Limits) -> int:
+    """Voxel offset plus voxel bytes the header declares, checked against the limits."""
+    header_class = _classes(raw)[1]
+    size = header_class.sizeof_hdr
+    if len(raw) < size:
+        raise ImageReadError("truncated NIfTI file: shorter than a NIfTI header")
+    header = header_class(binaryblock=raw[:size], check=False)
+    shape = _frames_shape(tuple(int(n) for n in header.get_data_shape()))
+    itemsize = np.dtype(header.get_data_dtype()).itemsize
+    voxel_bytes = limits.check(shape[1], shape[0], shape[2], itemsize)
+    offset = int(header.get_data_offset())
+    if offset < size:
+        raise ImageReadError("not a readable NIfTI file (its voxel offset is inside the header)")
+    return offset + voxel_bytes
+
+
+def _classes(raw: bytes):
+    """(image class, header class) by the header size field; ImageReadError if neither."""
     import nibabel as nib
 
     if len(raw) < 4:
         raise ImageReadError("not a NIfTI file: too short")
     sizeof_hdr = struct.unpack("<i", raw[:4])[0], struct.unpack(">i", raw[:4])[0]
     if 348 in sizeof_hdr:
-        cls = nib.Nifti1Image
-    elif 540 in sizeof_hdr:
-        cls = nib.Nifti2Image
-    else:
-        raise ImageReadError("not a NIfTI file: unknown header size")
-    image = cls.from_bytes(raw)
+        return nib.Nifti1Image, nib.Nifti1Header
+    if 540 in sizeof_hdr:
+        return nib.Nifti2Image, nib.Nifti2Header
+    raise ImageReadError("not a NIfTI file: unknown header size")
+
+
+def _image(raw: bytes):
+    image = _classes(raw)[0].from_bytes(raw)
     if np.dtype(image.header.get_data_dtype()).kind not in "biuf":
         raise ImageReadError("unsupported NIfTI data type (colour or complex voxels)")
     return image

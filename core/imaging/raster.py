@@ -10,11 +10,22 @@ import zlib
 import numpy as np
 
 from core.imaging.deid import content_key
-from core.imaging.dicom import open_bytes
+from core.imaging.files import open_bytes
 from core.imaging.pixels import to_grayscale
 from core.imaging.types import DecodedFile, DecodedFrame, ImageReadError, Limits
 
 RASTER_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by colour type
+_ADAM7 = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
 _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I": 4, "F": 4}
 
 
@@ -53,6 +64,7 @@ def _frames(data: bytes, limits: Limits, *, labels: bool) -> list[np.ndarray]:
                 n_frames = int(getattr(image, "n_frames", 1) or 1)
                 width, height = image.size
                 limits.check(height, width, n_frames, 4 * _BYTES_PER_PIXEL.get(image.mode, 4))
+                check_png_rows(data)
                 arrays = []
                 for index in range(n_frames):
                     image.seek(index)
@@ -66,6 +78,47 @@ def _frames(data: bytes, limits: Limits, *, labels: bool) -> list[np.ndarray]:
         raise ImageReadError(
             f"not a readable image (truncated or corrupt: {type(exc).__name__})"
         ) from None
+
+
+def check_png_rows(data: bytes) -> None:
+    """ImageReadError when a PNG's image data holds fewer rows than its header declares.
+
+    Pillow stops quietly where the compressed data ends and leaves the missing rows zero; the
+    inflated data is counted here (in bounded pieces, never all held) against the header.
+    """
+    if not data.startswith(PNG_SIGNATURE):
+        return
+    expected, pos, got = None, 8, 0
+    inflater = zlib.decompressobj()
+    while pos + 8 <= len(data) and (expected is None or got < expected):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR" and len(body) >= 13:
+            expected = _png_data_bytes(*struct.unpack(">IIBBBBB", body[:13]))
+        elif kind == b"IDAT":
+            while body and got < (expected or 0):
+                got += len(inflater.decompress(body, 1 << 20))
+                body = inflater.unconsumed_tail
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    if expected is not None and got < expected:
+        raise ImageReadError(
+            f"truncated: the PNG's image data holds {got} of the {expected} bytes its header "
+            "declares (rows missing)"
+        )
+
+
+def _png_data_bytes(width, height, depth, colour, _compression, _filter, interlace) -> int:
+    """Inflated size of a PNG's image data: each row of each pass, plus its filter byte."""
+    bits = depth * _PNG_CHANNELS.get(colour, 1)
+    passes = _ADAM7 if interlace == 1 else ((0, 0, 1, 1),)
+    total = 0
+    for x0, y0, dx, dy in passes:
+        cols, rows = -(-(width - x0) // dx), -(-(height - y0) // dy)
+        if cols > 0 and rows > 0:
+            total += rows * (1 + -(-cols * bits // 8))
+    return total
 
 
 def _gray(image, labels: bool) -> np.ndarray:

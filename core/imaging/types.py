@@ -28,8 +28,8 @@ class Limits:
     max_side_px: int = MAX_SIDE_PX
     max_decoded_bytes: int = MAX_DECODED_BYTES
 
-    def check(self, rows: int, cols: int, n_frames: int, bytes_per_pixel: int) -> None:
-        """ImageReadError when the declared size is empty or over the limits."""
+    def check(self, rows: int, cols: int, n_frames: int, bytes_per_pixel: int) -> int:
+        """The declared size in bytes; ImageReadError when it is empty or over the limits."""
         if min(rows, cols, n_frames) <= 0:
             raise ImageReadError(f"empty image ({rows} x {cols} pixels, {n_frames} frames)")
         if max(rows, cols) > self.max_side_px:
@@ -43,6 +43,7 @@ class Limits:
                 f"over the size limit: {decoded / 2**20:.0f} MiB decoded "
                 f"(at most {self.max_decoded_bytes / 2**20:.0f} MiB a file)"
             )
+        return decoded
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool, StaticPool
+
+from core.store.errors import StoreError
 
 BUSY_TIMEOUT_MS = 5000
 # Execution option that makes a SQLite transaction take the write lock at BEGIN.
@@ -18,7 +21,10 @@ def to_url(path_or_url: str | os.PathLike) -> URL:
     """A plain path means a SQLite file (made absolute); anything with '://' is a URL."""
     text = os.fspath(path_or_url)
     if "://" in text:
-        return make_url(text)
+        try:
+            return make_url(text)
+        except ArgumentError:
+            raise StoreError("cannot parse the database URL (expected dialect://...)") from None
     return URL.create("sqlite", database=str(Path(text).expanduser().resolve()))
 
 
@@ -42,10 +48,21 @@ def is_memory(url: URL | str) -> bool:
     return url.get_backend_name() == "sqlite" and (url.database or "") in ("", ":memory:")
 
 
+def _engine(url: URL, **options) -> Engine:
+    """create_engine, with an unknown back end or a missing driver as a StoreError."""
+    try:
+        return create_engine(url, **options)
+    except (ArgumentError, ImportError) as exc:
+        shown = url.render_as_string(hide_password=True)
+        raise StoreError(
+            f"cannot open {shown}: no database driver for '{url.drivername}' ({type(exc).__name__})"
+        ) from None
+
+
 def make_engine(url: URL) -> Engine:
     """An engine for the project; SQLite gets foreign keys, WAL, a busy timeout, real BEGINs."""
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return _engine(url, pool_pre_ping=True)
     connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
     # One in-memory database must be shared by every session of the project.
     pool = {"poolclass": StaticPool} if is_memory(url) else {}
@@ -58,7 +75,7 @@ def make_engine(url: URL) -> Engine:
 def probe_engine(url: URL) -> Engine:
     """An engine that only reads: no pragmas, so a refused project file stays byte-identical."""
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, poolclass=NullPool)
+        return _engine(url, poolclass=NullPool)
     return create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
 

@@ -23,12 +23,12 @@ INSTALLED_PACKAGE = "sphericity_migrations"
 
 
 def migrations_dir() -> Path:
-    """The folder holding env.py and versions/: the one beside this code when it runs from a
-    source tree (so code and migrations always match), else the installed package."""
+    """The folder holding env.py and versions/: the one beside this `core` package first (a
+    source tree or worktree), else the installed package (a non-editable install)."""
     import core
 
     source_tree = Path(core.__file__).resolve().parents[1] / "alembic"
-    if (source_tree / "env.py").is_file():
+    if (source_tree / "env.py").is_file() and (source_tree / "versions").is_dir():
         return source_tree
     spec = importlib.util.find_spec(INSTALLED_PACKAGE)
     if spec is not None and spec.submodule_search_locations:
@@ -67,20 +67,54 @@ def known_revision(revision: str) -> bool:
 
 
 def revision_of(connection: Connection) -> str | None:
-    """The schema revision stamped in a database (None: never migrated)."""
-    return MigrationContext.configure(connection).get_current_revision()
+    """The schema revision stamped in a database (None: never migrated).
+
+    StoreError when several are stamped: a damaged or hand-edited project, never ours.
+    """
+    heads = MigrationContext.configure(connection).get_current_heads()
+    if len(heads) > 1:
+        raise StoreError(
+            f"the project is damaged: it has {len(heads)} schema revisions stamped "
+            "(alembic_version should hold one row); restore it from a backup"
+        )
+    return heads[0] if heads else None
 
 
 def has_tables(connection: Connection) -> bool:
     return bool(inspect(connection).get_table_names())
 
 
+def missing_tables(connection: Connection) -> list[str]:
+    """Tables of the current schema that the database lacks (only meaningful at head)."""
+    from core.store.models import Base
+
+    present = set(inspect(connection).get_table_names())
+    return sorted(set(Base.metadata.tables) - present)
+
+
+def is_blank(url: URL) -> bool:
+    """True for a database with no tables at all (e.g. a creation killed before its first
+    commit): nothing in it to lose, so a project may be made in it."""
+    return not probe_revision(url)[0]
+
+
 def probe_revision(url: URL) -> tuple[bool, str | None]:
-    """(has any tables, stored revision) read without changing anything in the database."""
+    """(has any tables, stored revision) read without changing anything in the database.
+
+    StoreError for a damaged project: several revisions stamped, or tables of its schema gone.
+    """
     engine = probe_engine(url)
     try:
         with engine.connect() as connection:
-            return has_tables(connection), revision_of(connection)
+            tables, revision = has_tables(connection), revision_of(connection)
+            if revision is not None and revision == head_revision():
+                missing = missing_tables(connection)
+                if missing:
+                    raise StoreError(
+                        f"the project is damaged: its tables {', '.join(missing)} are missing; "
+                        "restore it from a backup"
+                    )
+            return tables, revision
     except DBAPIError as exc:
         shown = url.render_as_string(hide_password=True)
         raise StoreError(f"cannot read {shown} as a database: {exc.orig}") from exc
@@ -91,7 +125,11 @@ def probe_revision(url: URL) -> tuple[bool, str | None]:
 def check_revision(url: URL, revision: str | None, *, tables: bool) -> None:
     """Refuse databases we cannot open: not a project, or written by a newer schema."""
     if revision is None:
-        what = "is not a Sphericity Studio project" if tables else "holds no project"
+        what = (
+            "is not a Sphericity Studio project"
+            if tables
+            else "holds no project (an empty database: `sphericity init` makes one in it)"
+        )
         raise StoreError(f"{url.render_as_string(hide_password=True)} {what}")
     if not known_revision(revision):
         raise SchemaTooNewError(url.render_as_string(hide_password=True), revision, head_revision())

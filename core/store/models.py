@@ -49,7 +49,7 @@ class Base(DeclarativeBase):
 
 
 class Setting(Base):
-    """Project-wide values (JSON): the pseudonymisation secret, creation time, preferences."""
+    """Project-wide values (JSON): the pseudonym salt (not the key), creation time, preferences."""
 
     __tablename__ = "settings"
 

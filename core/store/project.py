@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from core.store.engine import WRITE_OPTION, is_memory, make_engine, sqlite_file,
 from core.store.errors import StoreError, translate
 from core.store.repository import READ_METHODS, WRITE_METHODS, Repository
 
-SECRET_BYTES = 32
+PSEUDONYM_SALT = "pseudonym_salt"  # random, not secret: made by migration 0003
 
 if TYPE_CHECKING:
     # What an editor and the type checker see: every Repository operation is a Project method
@@ -52,6 +52,8 @@ class Project(_Operations):
         db_file = sqlite_file(url)
         if db_file is not None:
             db_file.parent.mkdir(parents=True, exist_ok=True)
+            if not db_file.exists():
+                return cls._create_file_atomically(db_file)
         if not is_memory(url) and migrations.probe_revision(url)[0]:
             raise StoreError(f"{_shown(url)} already holds a database; not overwriting it")
         engine = make_engine(url)
@@ -60,7 +62,6 @@ class Project(_Operations):
                 migrations.upgrade(connection)
                 with Session(bind=connection) as session:
                     repo = Repository(session)
-                    repo.set_setting("secret", secrets.token_hex(SECRET_BYTES))
                     repo.set_setting("created_by_version", _app_version())
                     session.flush()
         except DBAPIError as exc:
@@ -70,6 +71,29 @@ class Project(_Operations):
             engine.dispose()
             raise
         return cls(engine, url.render_as_string(hide_password=False))
+
+    @classmethod
+    def _create_file_atomically(cls, db_file) -> Project:
+        """A new SQLite project built beside its place and linked in whole: a kill during
+        creation leaves no file at `db_file` (at worst a hidden temporary file)."""
+        tmp = str(db_file.with_name(f".{db_file.name}.{os.urandom(4).hex()}.creating"))
+        # Mode 0666 less the umask, as SQLite would have made the file itself.
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        try:
+            cls.create(tmp).close()  # closing the last connection folds the WAL into the file
+            if any(os.path.exists(tmp + s) for s in ("-wal", "-journal")):
+                raise StoreError(f"could not finish creating {db_file} (its journal remained)")
+            try:
+                os.link(tmp, db_file)  # never replaces a file that appeared meanwhile
+            except FileExistsError:
+                raise StoreError(f"{db_file} appeared while the project was created") from None
+            except OSError:  # file systems without hard links
+                os.replace(tmp, db_file)
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp + suffix)
+        return cls.open(db_file)
 
     @classmethod
     def open(cls, path_or_url: str | os.PathLike) -> Project:
@@ -130,11 +154,14 @@ class Project(_Operations):
 
     @property
     def secret(self) -> str:
-        """Per-project secret for pseudonymous keys (never leaves the project)."""
-        value = self.get_setting("secret")
-        if not value:
-            raise StoreError("the project has no secret; it was not made by Sphericity Studio")
-        return value
+        """The secret of this project's pseudonymous keys: derived from the key file outside
+        the project (core.imaging.deid) and the project's salt; the project never holds it."""
+        from core.imaging.deid import project_secret
+
+        salt = self.get_setting(PSEUDONYM_SALT)
+        if not salt:
+            raise StoreError("the project has no pseudonym salt; it was not made by this version")
+        return project_secret(str(salt))
 
     def info(self) -> dict[str, Any]:
         """What the project holds (series, images, readings by status, runs), its URL and schema."""

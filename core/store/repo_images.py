@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -53,6 +54,11 @@ def _all_found(ids: list[int], found: Mapping[int, object]) -> None:
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFoundError(f"image {missing[0]} does not exist")
+
+
+def _repeat_key(content_hash: str, series_id: int, frame_index: int) -> str:
+    """Dedupe key of a frame whose pixels an earlier frame of its series already has."""
+    return hashlib.sha256(f"{content_hash}|{series_id}|{frame_index}".encode()).hexdigest()
 
 
 def _check(value: str | None, allowed: tuple[str, ...], what: str) -> None:
@@ -131,16 +137,25 @@ class ImagesMixin:
         """Store a frame; returns (image id, created).
 
         Identical decoded pixels (same values, shape and dtype) are stored once: adding them
-        again returns the existing image, unchanged. is_ed / is_es move the series' flag here.
+        again returns the existing image, unchanged; only other frames of the same series keep
+        their own copy (a cine's frames are never merged). is_ed / is_es move the series' flag here.
         """
         _check(view, VIEWS, "view")
         _check(source, SOURCES, "source")
         encoded = pixel_codec.encode(pixels)
-        found = self.session.scalar(
-            select(Image.id).where(Image.content_hash == encoded.content_hash)
-        )
-        if found is not None:
-            return found, False
+        key = encoded.content_hash
+        found = self.session.execute(
+            select(Image.id, Image.series_id, Image.frame_index).where(Image.content_hash == key)
+        ).first()
+        if found is not None and found[1] == series_id and found[2] != int(frame_index):
+            # The same pixels at another frame of the same cine (a still phase, a blank frame)
+            # are a frame of their own: merging them would break the frame order.
+            key = _repeat_key(key, series_id, int(frame_index))
+            repeat = self.session.scalar(select(Image.id).where(Image.content_hash == key))
+            if repeat is not None:
+                return repeat, False
+        elif found is not None:
+            return found[0], False
         if self.session.get(Series, series_id) is None:
             raise NotFoundError(f"series {series_id} does not exist")
         image = Image(
@@ -155,7 +170,7 @@ class ImagesMixin:
             source=source,
             is_ed=bool(is_ed),
             is_es=bool(is_es),
-            content_hash=encoded.content_hash,
+            content_hash=key,
             window_center=None if window is None else float(window[0]),
             window_width=None if window is None else float(window[1]),
             frame_time_ms=frame_time_ms,

@@ -125,7 +125,8 @@ def test_no_identifier_reaches_project_or_logs(tmp_path, logs, capsys):
         failures = dict(report.failures)
     assert n_images == 3 + 2 + 1 + 1  # cine, enhanced, JPEG-LS, the invalid-IS file
     assert list(failures) == [str(sources[0] / "cut.dcm")]
-    assert main(["import", str(tmp_path / "p.sphericity"), *map(str, sources), bad_path]) == 0
+    # cut.dcm fails again beside files already imported: the partial-failure exit status.
+    assert main(["import", str(tmp_path / "p.sphericity"), *map(str, sources), bad_path]) == 3
     printed = capsys.readouterr()
     all_needles = [*needles, bad_needle]
     for text in (printed.out, printed.err, *failures.values()):

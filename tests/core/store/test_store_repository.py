@@ -31,14 +31,21 @@ def test_big_endian_and_non_contiguous_pixels_are_stored_canonically(project):
     assert np.array_equal(project.pixels(image), pixels)
     # the same values, little-endian and as a transposed view, are the same image
     same = np.ascontiguousarray(pixels.astype("<u2").T).T
-    assert project.add_image(series, same, frame_index=1, spacing=None) == (image, False)
+    assert project.add_image(series, same, frame_index=0, spacing=None) == (image, False)
 
 
 def test_identical_pixels_are_stored_once(filled):
     project, _, series, images = filled
-    again, created = project.add_image(series, frame(0), frame_index=9, spacing=SPACING)
+    again, created = project.add_image(series, frame(0), frame_index=0, spacing=SPACING)
     assert (again, created) == (images[0], False)
+    other_series = project.add_series("series-2")
+    copy, created = project.add_image(other_series, frame(0), frame_index=0, spacing=SPACING)
+    assert (copy, created) == (images[0], False)  # the same frame from another file
     assert project.count_images() == 3
+    # ...but within one cine, the same pixels at another frame are a frame of their own
+    still, created = project.add_image(series, frame(0), frame_index=9, spacing=SPACING)
+    assert created and still not in images
+    assert project.add_image(series, frame(0), frame_index=9, spacing=SPACING) == (still, False)
     # same bytes as another dtype or shape are a different image
     other, created = project.add_image(series, frame(0).view(np.int16), frame_index=9, spacing=None)
     assert created and other not in images
