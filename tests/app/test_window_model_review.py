@@ -10,17 +10,10 @@ from PySide6.QtWidgets import QApplication
 from window_helpers import drag, make_project, open_window
 
 from app.browser import MODEL_DIFFERENCE_BRUSH
-from app.suggest import (
-    ApplySuggestion,
-    SuggestionSource,
-    accepted_unchanged,
-    source_from_record,
-    suggestion_record,
-)
-from core.edits import ConfirmSuggested, EditHistory, ReadingDoc, SetLandmarks
+from core.edits import SetLandmarks
 from core.geometry import LANDMARK_NAMES, Landmarks
-from core.stats import suggestion_unchanged
 from core.store import Project
+from core.suggestion import accepted_unchanged, suggestion_unchanged
 
 
 def _shifted(lm: Landmarks, dx: float) -> Landmarks:
@@ -59,50 +52,6 @@ def _project_with_run(tmp_path, *, model_si=(0.40, 0.90, 0.55)):
             ],
         )
     return path, truths, ids, run_id
-
-
-# -- the suggestion record, without a window -----------------------------------------------------
-
-
-def _lm() -> Landmarks:
-    return Landmarks((50, 10), (40, 90), (60, 90), (30, 50), (70, 50))
-
-
-def test_suggestion_record_tells_unchanged_from_moved_points():
-    predicted = _lm()
-    source = SuggestionSource(4, predicted)
-    doc = ReadingDoc()
-    history = EditHistory(doc)
-    history.push(ApplySuggestion(predicted))
-    record = suggestion_record(source, doc)
-    assert record["run_id"] == 4 and record["pending"] == list(LANDMARK_NAMES)
-    assert all(record["points"].values())
-    assert suggestion_unchanged(record, doc.landmarks)  # statistics leave it out
-    history.push(ConfirmSuggested())
-    record = suggestion_record(source, doc)
-    assert record["pending"] == [] and accepted_unchanged(record) == list(LANDMARK_NAMES)
-    assert suggestion_unchanged(record, doc.landmarks)
-    moved = predicted.replace(apex=(52.0, 8.0))
-    history.push(SetLandmarks(doc.landmarks, moved, moved=("apex",)))
-    record = suggestion_record(source, doc)
-    assert record["points"]["apex"] is False
-    assert accepted_unchanged(record) == ["hinge_a", "hinge_b", "w1", "w2"]
-    assert not suggestion_unchanged(record, doc.landmarks)  # the reader's own work now
-    history.undo()
-    history.undo()
-    history.undo()
-    assert doc.landmarks is None and doc.suggested is None
-
-
-def test_record_round_trips_to_the_doc_marks():
-    predicted = _lm()
-    doc = ReadingDoc(predicted, None, {"w1": True, "w2": True})
-    record = suggestion_record(SuggestionSource(2, predicted), doc)
-    source, marks = source_from_record(record)
-    assert source == SuggestionSource(2, predicted)
-    assert marks == {"w1": True, "w2": True}
-    assert source_from_record({"apex": True}) == (None, {"apex": True})  # core.edits' own shape
-    assert source_from_record(None) == (None, None)
 
 
 def _key(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
