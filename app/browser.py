@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.browse import ReadingSummary, summarize
 from core.store import ImageFilter
 
 FINISHED_RUN_STATUSES = frozenset({"done", "finished", "completed", "succeeded"})
@@ -37,32 +37,6 @@ FILTERS = (
     ("needs_review", "Needs review"),
     ("disagree", "Readers disagree by more than"),
 )
-
-
-@dataclass
-class ReadingSummary:
-    """What the browser shows about one image's readings."""
-
-    count: int = 0
-    my_status: str | None = None
-    sis: list[float] = field(default_factory=list)
-
-    @property
-    def spread(self) -> float:
-        return max(self.sis) - min(self.sis) if len(self.sis) > 1 else 0.0
-
-
-def summarize(readings, my_annotator_id: int) -> dict[int, ReadingSummary]:
-    """image id -> ReadingSummary over ReadingInfo rows."""
-    out: dict[int, ReadingSummary] = {}
-    for r in readings:
-        s = out.setdefault(r.image_id, ReadingSummary())
-        s.count += 1
-        if r.si is not None:
-            s.sis.append(float(r.si))
-        if r.annotator_id == my_annotator_id:
-            s.my_status = r.status
-    return out
 
 
 class ImageTableModel(QAbstractTableModel):

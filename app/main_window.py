@@ -276,26 +276,23 @@ class MainWindow(QMainWindow):
             self.browser.table.blockSignals(False)
 
     def next_needing_reading(self) -> None:
-        from core.store import ImageFilter
+        from core.browse import next_needing_reading
 
-        flt = ImageFilter(needs_reading_by=self.identity.annotator_id)
-        candidates = self.project.list_images(flt, limit=500, order_by="id")
-        current = self.session.image.id if self.session.image is not None else -1
-        later = [i.id for i in candidates if i.id > current and i.id != current]
-        others = [i.id for i in candidates if i.id != current]
-        if not (later or others):
+        current = self.session.image.id if self.session.image is not None else None
+        target = next_needing_reading(self.project, self.identity.annotator_id, current)
+        if target is None:
             self.status.showMessage("Every image has your reading.", 3000)
             return
-        target = (later or others)[0]
         if not self.browser.select_image(target):
             self.open_image(target)
 
     def mark_frame(self, which: str) -> None:
+        from core.browse import mark_frame
+
         image = self.session.image
         if image is None:
             return
-        (self.project.set_ed if which == "ed" else self.project.set_es)(image.id)
-        self.session.image = self.project.image(image.id)
+        self.session.image = mark_frame(self.project, image.id, which)
         self.cine.refresh_flags(self.project)
         self.inspector.set_image(self.session.image)
         self.browser.model.refresh_image(image.id)

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from app.panels.comparison_panel import ComparisonPanel, comparison_points
+from app.panels.comparison_panel import ComparisonPanel
 from app.panels.runs_panel import ACTIVE_RUN_SETTING, RunsPanel, active_run_id
 from app.panels.train_form import TrainForm, train_actions
+from core.comparison import comparison_points
 from core.geometry import Landmarks, Spacing
 from core.stats import regression_metrics
 from core.store import Project
