@@ -358,9 +358,18 @@ class BrowserPanel(QWidget):
         self.table.scrollTo(self.model.index(row, 0))
         return True
 
-    def select_image(self, image_id: int) -> bool:
+    def select_image(self, image_id: int, *, quietly: bool = False) -> bool:
+        """Select an image's row; quietly: without imageActivated (the image is already open)."""
         row = self.model.row_of(image_id)
-        return row is not None and self.select_row(row)
+        if row is None:
+            return False
+        if not quietly:
+            return self.select_row(row)
+        self.table.blockSignals(True)
+        try:
+            return self.select_row(row)
+        finally:
+            self.table.blockSignals(False)
 
     def step(self, delta: int) -> bool:
         """Select the next (delta=1) or previous (delta=-1) row."""

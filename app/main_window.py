@@ -118,7 +118,6 @@ class MainWindow(QMainWindow):
         if not self.identity.reviews:
             for action_id in ("review.approve", "review.reject"):
                 self.actions[action_id].setEnabled(False)
-        self.actions["file.export"].setEnabled(_export_available())
 
     # wiring ----------------------------------------------------------------------------------
     def _connect_panels(self) -> None:
@@ -199,9 +198,9 @@ class MainWindow(QMainWindow):
         for action_id in ("model.gradcam", "model.landmarks"):
             a[action_id].setCheckable(True)
         a["model.gradcam"].toggled.connect(r.set_cam_enabled)
-        self.model_box.cam_check.toggled.connect(a["model.gradcam"].setChecked)
+        self.model_box.camToggled.connect(a["model.gradcam"].setChecked)
         a["model.landmarks"].toggled.connect(r.set_show_landmarks)
-        self.model_box.landmarks_check.toggled.connect(a["model.landmarks"].setChecked)
+        self.model_box.landmarksToggled.connect(a["model.landmarks"].setChecked)
         a["model.suggest"].triggered.connect(r.suggest)
         a["model.predict_all"].triggered.connect(lambda: r.predict_all())
         r.ghostsChanged.connect(self._update_ghosts)
@@ -271,9 +270,7 @@ class MainWindow(QMainWindow):
 
     def _after_browser_reset(self) -> None:
         if self.session.image is not None:
-            self.browser.table.blockSignals(True)
-            self.browser.select_image(self.session.image.id)
-            self.browser.table.blockSignals(False)
+            self.browser.select_image(self.session.image.id, quietly=True)
 
     def next_needing_reading(self) -> None:
         from core.browse import next_needing_reading
@@ -465,12 +462,6 @@ def _scrollable(panel: QWidget) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     return area
-
-
-def _export_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("core.export") is not None
 
 
 def _project_name(url: str) -> str:

@@ -202,6 +202,14 @@ class ModelBox(QGroupBox):
         self._show_difference()
         self.thresholdChanged.emit(value)
 
+    def set_cam_shown(self, shown: bool) -> None:
+        """Check the Grad-CAM box (camToggled follows only when that changes it)."""
+        self.cam_check.setChecked(bool(shown))
+
+    def set_landmarks_shown(self, shown: bool) -> None:
+        """Check the model-landmarks box (landmarksToggled follows only when that changes it)."""
+        self.landmarks_check.setChecked(bool(shown))
+
     def set_cam_status(self, text: str) -> None:
         self.cam_status.setText(text)
         self.cam_status.setVisible(bool(text))

@@ -89,7 +89,7 @@ class ModelReview(QObject):
     @Slot(bool)
     def set_show_landmarks(self, shown: bool) -> None:
         self.show_landmarks = bool(shown)
-        self.box.landmarks_check.setChecked(self.show_landmarks)
+        self.box.set_landmarks_shown(self.show_landmarks)
         self.ghostsChanged.emit()
 
     def ghosts(self) -> list[tuple[str, QColor, Landmarks]]:
@@ -134,7 +134,7 @@ class ModelReview(QObject):
     @Slot(bool)
     def set_cam_enabled(self, enabled: bool) -> None:
         self.cam_enabled = bool(enabled)
-        self.box.cam_check.setChecked(self.cam_enabled)
+        self.box.set_cam_shown(self.cam_enabled)
         self._update_cam()
 
     @Slot(str)

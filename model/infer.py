@@ -7,6 +7,8 @@ re-centre and re-orient on the previous fine estimate (the last one is the predi
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +90,15 @@ class Predictor:
         model, meta = load_checkpoint(path)
         config = TrainConfig.from_dict(meta["config"])
         return cls(model, config, choose_device(device), meta.get("model_si_kind") or "regression")
+
+    def with_refine(self, refine: int) -> Predictor:
+        """The same model predicting with `refine` refining fine passes (the run's config is
+        left as it was: the copy gets its own)."""
+        if refine < 0:
+            raise ValueError("refining passes must be 0 or more")
+        other = copy.copy(self)
+        other.config = dataclasses.replace(self.config, refine=int(refine))
+        return other
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """The model's outputs for a prepared input batch, in the predictor's precision."""

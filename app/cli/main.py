@@ -63,20 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module_name, help_text) in COMMANDS.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
         sub_parser.set_defaults(_module=module_name)
-        module = _maybe_import(module_name)
-        if module is not None:
-            module.add_arguments(name, sub_parser)
+        # Argument definitions are cheap; heavy imports inside command modules happen in run().
+        importlib.import_module(module_name).add_arguments(name, sub_parser)
     return parser
-
-
-def _maybe_import(module_name: str):
-    # Argument definitions are cheap; heavy imports inside command modules happen in run().
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
 
 
 def _take_trailing_files(parser, module, args, extra: list[str]) -> None:
@@ -96,12 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if args.command is None and not extra:
         args = parser.parse_args(["gui"])
-    module = _maybe_import(args._module) if args.command else None
+    module = importlib.import_module(args._module) if args.command else None
     if extra:
         _take_trailing_files(parser, module, args, extra)
-    if module is None:
-        print(f"sphericity {args.command}: not available in this build", file=sys.stderr)
-        return 2
     return int(module.run(args.command, args) or 0)
 
 

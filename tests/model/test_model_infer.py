@@ -70,8 +70,10 @@ def test_bf16_weights_predict_what_float32_predicts():
 
 @pytest.mark.parametrize("refine", [0, 1, 2])
 def test_each_refining_pass_is_one_more_forward(refine):
-    cfg = TrainConfig(**{**CFG.to_dict(), "augment": CFG.augment, "refine": refine})
-    predictor = Predictor(SIModel(), cfg, choose_device("cpu", amp=False))
+    loaded = Predictor(SIModel(), CFG, choose_device("cpu", amp=False))
+    predictor = loaded.with_refine(refine)
+    assert predictor.config.refine == refine
+    assert loaded.config.refine == TrainConfig().refine  # the loaded run's config is left alone
     calls = []
     predictor.model.register_forward_hook(lambda *_: calls.append(1))
     pixels, _, _ = ellipse_frame(3)
