@@ -24,6 +24,7 @@ from core.imaging import (
     pseudonym,
     read_header,
 )
+from core.logs import safe_name
 from core.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -292,4 +293,4 @@ def _write(project, unit: _Unit, decoded: DecodedFile, fallback, source) -> list
 def _fail(report: ImportReport, path: str, reason: str) -> None:
     report.failures.append((path, reason))
     # Only the file's name reaches the log: folder names of exports often carry patient names.
-    log.warning("import failed: %s: %s", os.path.basename(path), reason)
+    log.warning("import failed: %s: %s", safe_name(path), reason)

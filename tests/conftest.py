@@ -1,7 +1,8 @@
-"""Shared test settings: hypothesis profiles (CI runs more examples)."""
+"""Shared test settings: hypothesis profiles (CI runs more examples), an isolated data folder."""
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=100, deadline=None)
@@ -9,3 +10,13 @@ settings.register_profile(
     "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_folder(tmp_path, monkeypatch):
+    """Every test gets its own user data folder; a log file a command opened is closed after."""
+    from core.logs import stop_logging
+
+    monkeypatch.setenv("SPHERICITY_HOME", str(tmp_path / "home"))
+    yield
+    stop_logging()

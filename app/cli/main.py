@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
 # name -> (module, one-line help)
@@ -88,7 +89,21 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(args._module) if args.command else None
     if extra:
         _take_trailing_files(parser, module, args, extra)
+    _start_log(args.command)
     return int(module.run(args.command, args) or 0)
+
+
+def _start_log(command: str) -> None:
+    from core import __version__
+    from core.logs import configure_logging
+
+    try:
+        configure_logging()
+    except OSError as exc:  # an unwritable data folder must not stop the command
+        print(f"sphericity: no log file ({exc.strerror})", file=sys.stderr)
+        return
+    # The command's name only: its arguments name projects and files.
+    logging.getLogger("app").info("sphericity-studio %s: %s", __version__, command)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@ import json
 
 import pytest
 from PIL import Image
-from synthetic_lv import ellipse_frame, ellipse_project
 
 from app.cli.main import main
 from core.store import Project
+from tests.model.synthetic_lv import ellipse_frame, ellipse_project
 
 TINY = ["--size", "64", "--coarse-size", "64", "--fov-mm", "120", "--batch", "4", "--epochs", "1"]
 
