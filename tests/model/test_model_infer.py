@@ -38,6 +38,7 @@ def _trained_like_model() -> SIModel:
     return model.eval()
 
 
+@pytest.mark.slow  # a ResNet50
 def test_folded_batch_norm_gives_the_same_outputs():
     model = _trained_like_model()
     fused = fused_for_inference(model)
@@ -51,6 +52,7 @@ def test_folded_batch_norm_gives_the_same_outputs():
     assert a["si"].std() > 0  # the SI head is not a constant here
 
 
+@pytest.mark.slow  # a ResNet50
 @pytest.mark.skipif(not cpu_has_fast_bf16(), reason="this CPU has no fast bf16: fp32 predicts")
 def test_bf16_weights_predict_what_float32_predicts():
     model = _trained_like_model()
@@ -68,6 +70,7 @@ def test_bf16_weights_predict_what_float32_predicts():
     assert (pa - pb).abs().sum(-1).max() < 0.05  # the heatmaps hardly move
 
 
+@pytest.mark.slow  # a ResNet50
 @pytest.mark.parametrize("refine", [0, 1, 2])
 def test_each_refining_pass_is_one_more_forward(refine):
     loaded = Predictor(SIModel(), CFG, choose_device("cpu", amp=False))
@@ -119,6 +122,7 @@ def test_each_flag_fires_on_its_own():
     assert plausibility_flags(0.55, low_width, 0.5, 0.5) == ()
 
 
+@pytest.mark.slow  # a ResNet50
 def test_stored_rows_carry_the_flags():
     predictor = Predictor(SIModel(), CFG, choose_device("cpu", amp=False))
     pixels, _, _ = ellipse_frame(4)
@@ -129,6 +133,7 @@ def test_stored_rows_carry_the_flags():
     assert set(row["confidence"]) == {"apex", "hinge_a", "hinge_b", "w1", "w2", "flags"}
 
 
+@pytest.mark.slow  # a ResNet50
 def test_loose_files_are_read_by_the_importers_readers(tmp_path):
     from pydicom.data import get_testdata_file
 
@@ -158,6 +163,7 @@ def test_loose_files_are_read_by_the_importers_readers(tmp_path):
     assert "flags" in rows[0]
 
 
+@pytest.mark.slow  # a ResNet50
 def test_a_flagged_prediction_of_a_landmark_run_takes_the_regression_si():
     predictor = Predictor(SIModel(), CFG, choose_device("cpu", amp=False), "landmarks")
     pixels, _, _ = ellipse_frame(5)
