@@ -1,4 +1,4 @@
-"""The annotation workspace window: wires browser, canvas, cine bar, inspector, actions, runners."""
+"""The annotation window of a project: wires browser, canvas, cine, inspector, actions, runners."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from app.model_box import ModelBox
 from app.model_review import ModelReview
 from app.session import AnnotationSession, Identity
 from app.settings import AppSettings
-from app.statusbar import WorkspaceStatusBar
+from app.statusbar import ProjectStatusBar
 
 PREFETCH_NEIGHBOURS = 3  # frames ahead in the cine (and one behind)
 EXPORT_PER_READING = "One row per reading (*.csv)"
@@ -54,7 +54,7 @@ class MainWindow(QMainWindow):
 
         model = ImageTableModel(project, identity.annotator_id, model_run=active_run_id(project))
         self.browser = BrowserPanel(model, reviews=identity.reviews)
-        self.status = WorkspaceStatusBar()
+        self.status = ProjectStatusBar()
         self.status.set_user(identity.name, identity.role)
         self.setStatusBar(self.status)
         self.actions = ActionRegistry(self, settings.shortcut_overrides())

@@ -160,11 +160,11 @@ class ModelBox(QGroupBox):
     def show_flags(self, flags: list[str], *, regression_si: bool = False) -> None:
         """Show the prediction's warnings, one a line, or nothing when it raised none.
 
-        regression_si: the model SI shown comes from the SI head because of the flags.
+        regression_si: the model SI shown comes from the regression head because of the flags.
         """
         lines = ["Check:", *(f"• {f}" for f in flags)]
         if regression_si:
-            lines.append("The model SI here is the SI head's.")
+            lines.append("The model SI here is the regression head's.")
         self.flags_label.setText("\n".join(lines) if flags else "")
         self.flags_label.setVisible(bool(flags))
         self._fit_flags()

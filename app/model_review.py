@@ -54,7 +54,7 @@ class ModelReview(QObject):
         if self.run is None:
             self.box.set_run("Model: no run yet (Model → Training panel)")
         else:
-            head = "landmark head" if run_si_kind(self.run) == "landmarks" else "SI head"
+            head = "landmark head" if run_si_kind(self.run) == "landmarks" else "regression head"
             self.box.set_run(f"Model: run {self.run.id} ({head})")
         self.refresh()
 

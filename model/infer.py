@@ -78,7 +78,7 @@ class Predictor:
         self.dtype = None  # None: float32 weights, autocast as set up
         if setup.device.type == "cpu" and setup.amp_dtype == torch.bfloat16:
             # Weights kept in bf16 once instead of cast at every call as autocast does (about
-            # 15 % faster on this CPU); the SI head stays float32 so SI keeps its precision.
+            # 15 % faster on this CPU); the regression head stays float32 so SI keeps its precision.
             fused = fused.to(torch.bfloat16)
             fused.si_head.float()
             self.dtype = torch.bfloat16

@@ -56,7 +56,7 @@ class _VersionAction(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sphericity",
-        description="Sphericity Studio: LV sphericity ground truth and an SI model. "
+        description="Sphericity Studio: LV sphericity readings, reference SI and an SI model. "
         "Without a command, opens the window.",
     )
     parser.add_argument("--version", action=_VersionAction)

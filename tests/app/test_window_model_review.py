@@ -71,7 +71,7 @@ def test_inspector_shows_model_si_beside_mine_and_the_reference(qtbot, tmp_path)
     window = open_window(qtbot, path, "rita", "reviewer")
     box, project = window.model_box, window.project
     reference = project.reference_si(ids[0])
-    assert box.title() == f"Model: run {run_id} (SI head)"
+    assert box.title() == f"Model: run {run_id} (regression head)"
     assert box.model_si_label.text() == "0.400"
     assert box.reference_si_label.text() == f"{reference:.3f}"
     assert box.difference_label.text() == f"{0.40 - reference:+.3f}"
@@ -121,8 +121,8 @@ def test_a_flagged_prediction_says_why_in_the_model_box(qtbot, tmp_path):
     assert label.isHidden()
 
 
-def test_a_flagged_landmark_prediction_shows_the_si_heads_value(qtbot, tmp_path):
-    path, _truths, ids, run_id = _project_with_run(tmp_path)  # SI head 0.40, 0.90, 0.55
+def test_a_flagged_landmark_prediction_shows_the_regression_heads_value(qtbot, tmp_path):
+    path, _truths, ids, run_id = _project_with_run(tmp_path)  # regression head 0.40, 0.90, 0.55
     with Project.open(path) as project:
         project.update_run(run_id, model_si_kind="landmarks")  # landmarks say 0.5 everywhere
         row = project.predictions(run_id)[ids[1]]
@@ -135,7 +135,7 @@ def test_a_flagged_landmark_prediction_shows_the_si_heads_value(qtbot, tmp_path)
     window.open_image(ids[1])
     qtbot.waitUntil(lambda: window.session.image.id == ids[1])
     assert box.model_si_label.text() == "0.900"
-    assert box.flags_label.text().endswith("The model SI here is the SI head's.")
+    assert box.flags_label.text().endswith("The model SI here is the regression head's.")
 
 
 def test_annotators_see_model_si_but_no_reference_or_difference(qtbot, tmp_path):

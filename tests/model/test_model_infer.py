@@ -27,7 +27,7 @@ POINTS = np.array([[50.0, 10.0], [40.0, 60.0], [60.0, 60.0], [38.0, 35.0], [62.0
 
 
 def _trained_like_model() -> SIModel:
-    """A model whose batch norms hold non-trivial statistics and whose SI head is not zero."""
+    """A model whose batch norms hold non-trivial statistics and a non-zero regression head."""
     torch.manual_seed(0)
     model = SIModel()
     model.train()
@@ -49,7 +49,7 @@ def test_folded_batch_norm_gives_the_same_outputs():
         a, b = model(x), fused(x)
     assert torch.allclose(a["si"], b["si"], atol=1e-5)
     assert torch.allclose(a["heatmaps"], b["heatmaps"], atol=1e-4)
-    assert a["si"].std() > 0  # the SI head is not a constant here
+    assert a["si"].std() > 0  # the regression head is not a constant here
 
 
 @pytest.mark.slow  # a ResNet50
