@@ -12,13 +12,15 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 
-def option(help: str, *, low: float | None = None, high: float | None = None) -> dict:
+def option(
+    help: str, *, low: float | None = None, high: float | None = None, label: str | None = None
+) -> dict:
     """Field metadata that shows a TrainConfig field to users (CLI option and form editor)."""
-    return {"option": {"help": help, "low": low, "high": high}}
+    return {"option": {"help": help, "low": low, "high": high, "label": label}}
 
 
-def _opt(default, help: str, *, low=None, high=None):
-    return field(default=default, metadata=option(help, low=low, high=high))
+def _opt(default, help: str, *, low=None, high=None, label=None):
+    return field(default=default, metadata=option(help, low=low, high=high, label=label))
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,25 @@ class TrainConfig:
 
     # fills the ~20 minutes a user waits on a 2-core CPU
     epochs: int = _opt(20, "training epochs (at most: patience may stop earlier)", low=1, high=1000)
-    batch: int = _opt(16, "images per training step", low=1, high=1024)
-    lr: float = _opt(1e-3, "peak learning rate", low=1e-6, high=1.0)
+    batch: int = _opt(16, "images per training step", low=1, high=1024, label="Batch size")
+    lr: float = _opt(1e-3, "peak learning rate", low=1e-6, high=1.0, label="Learning rate")
     weight_decay: float = 1e-4
-    size: int = _opt(128, "fine pass input, px", low=32, high=1024)
+    size: int = _opt(128, "fine pass input, px", low=32, high=1024, label="Fine input (px)")
     # Localising pass input (whole frame), px; equal to `size` so both passes share one batch.
-    coarse_size: int = _opt(128, "whole-frame (localising pass) input, px", low=32, high=1024)
-    fov_mm: float = _opt(160.0, "fine field of view, mm (isotropic)", low=20.0, high=500.0)
+    coarse_size: int = _opt(
+        128,
+        "whole-frame (localising pass) input, px",
+        low=32,
+        high=1024,
+        label="Whole-frame input (px)",
+    )
+    fov_mm: float = _opt(
+        160.0,
+        "fine field of view, mm (isotropic)",
+        low=20.0,
+        high=500.0,
+        label="Field of view (mm)",
+    )
     # How the fine field of view is placed: "upright" (centred on the LV's axis midpoint, axis
     # turned apex-up); checkpoints without this key used "mean" (landmark mean, unrotated).
     fine_pose: str = "upright"
@@ -67,19 +81,32 @@ class TrainConfig:
     threads: int | None = _opt(
         None,
         "CPU threads (not set: one per core; fewer helps on a busy, shared CPU)",
+        label="CPU threads",
         low=1,
         high=1024,
     )
     freeze: int = _opt(
-        0, "backbone stages kept frozen (0 none .. 5 stem and layer1-4)", low=0, high=5
+        0,
+        "backbone stages kept frozen (0 none .. 5 stem and layer1-4)",
+        low=0,
+        high=5,
+        label="Frozen stages",
     )
-    weights: str | None = _opt(None, "pretrained ResNet50 file (not set: torchvision's cache)")
-    include_submitted: bool = _opt(False, "train on submitted readings too, not only approved ones")
+    weights: str | None = _opt(
+        None, "pretrained ResNet50 file (not set: torchvision's cache)", label="Pretrained weights"
+    )
+    include_submitted: bool = _opt(
+        False, "train on submitted readings too, not only approved ones", label="Submitted too"
+    )
     patience: int = _opt(
         4, "epochs without validation improvement before stopping", low=1, high=1000
     )
     max_images: int | None = _opt(
-        None, "use at most this many images (not set: all)", low=1, high=10**7
+        None,
+        "use at most this many images (not set: all)",
+        low=1,
+        high=10**7,
+        label="At most images",
     )
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
@@ -110,6 +137,12 @@ class TrainOption:
     low: float | None = None
     high: float | None = None
     optional: bool = False  # None is a valid value ("not set")
+    label: str = ""  # the form's label ("" : from the name)
+
+    @property
+    def title(self) -> str:
+        """The form's label for this option."""
+        return self.label or self.dest.replace("_", " ").capitalize()
 
     @property
     def flag(self) -> str:
@@ -146,6 +179,7 @@ NO_ROTATION = TrainOption(
     bool,
     False,
     "augment without rotations (whole frames, and the fine pass beyond its upright pose)",
+    label="No rotation",
 )
 _KINDS = {"int": int, "float": float, "bool": bool, "str": str}
 
@@ -169,6 +203,7 @@ def train_options() -> list[TrainOption]:
                 meta["low"],
                 meta["high"],
                 optional="None" in annotation,
+                label=meta["label"] or "",
             )
         )
     return [*out, NO_ROTATION]

@@ -32,7 +32,7 @@ class TrainForm(QWidget):
         for option in train_options():
             editor = _editor_for(option)
             editor.setToolTip(option.help)
-            layout.addRow(option.dest.replace("_", " ").capitalize(), editor)
+            layout.addRow(option.title, editor)
             self._editors[option.dest] = (option, editor)
 
     def options(self) -> list[TrainOption]:
@@ -83,7 +83,7 @@ def _editor_for(option: TrainOption) -> QWidget:
         return spin
     if option.kind is float and option.low is not None:
         spin = QDoubleSpinBox()
-        spin.setDecimals(6)
+        spin.setDecimals(6 if option.low < 0.01 else 1)  # a learning rate needs its digits
         spin.setRange(float(option.low), float(option.high))
         spin.setSingleStep(abs(option.default or 0.1) / 10 or 0.1)
         spin.setValue(float(option.default))
