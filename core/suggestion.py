@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.edits import ReadingDoc
-from core.geometry import LANDMARK_NAMES, Landmarks, Spacing, drag_width_endpoint, measure
+from core.geometry import LANDMARK_NAMES, Landmarks, Spacing, measure, perpendicular_width
 
 UNCHANGED_TOLERANCE_PX = 1e-6  # a point moved at all is "moved"
 
@@ -76,7 +76,7 @@ def suggestion_landmarks(landmarks: Landmarks, spacing: Spacing, shape=None) -> 
     GeometryError when the landmarks are not a valid reading (degenerate, off the image).
     """
     measure(landmarks, spacing, shape=shape)
-    placed = drag_width_endpoint(landmarks, "w1", landmarks.w1, spacing)
+    placed = perpendicular_width(landmarks, spacing)
     measure(placed, spacing, shape=shape)
     return placed
 
