@@ -68,9 +68,14 @@ class MainWindow(QMainWindow):
         self.review = ModelReview(
             project, self.session, self.canvas, self.model_box, settings, self
         )
-        self.docks = PanelDocks(self, project, self._show_requested_image, self.set_model_run)
-        self.docks.predict_runner = self.review.predict_runner
-        self.docks.on_predict = self.review.predict_all
+        self.docks = PanelDocks(
+            self,
+            project,
+            self._show_requested_image,
+            self.set_model_run,
+            predict_runner=self.review.predict_runner,
+            on_predict=self.review.predict_all,
+        )
         self._layout_panels()
         self._build_menus()
         self._connect_panels()
