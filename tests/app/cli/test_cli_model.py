@@ -78,8 +78,10 @@ def test_train_without_labels_fails_clearly(tmp_path, capsys):
     assert "no labelled training images" in capsys.readouterr().err
 
 
-def test_train_options_come_from_the_schema_with_their_ranges(capsys):
+def test_train_options_come_from_the_schema_with_their_ranges(capsys, monkeypatch):
     from model.config import train_options
+
+    monkeypatch.setenv("COLUMNS", "250")  # argparse wraps help to the terminal's width
 
     with pytest.raises(SystemExit) as stop:
         main(["train", "p.sphericity", "--freeze", "6"])
