@@ -20,6 +20,11 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q --cov=core --cov-report=term:skip-covered
 
+# Everything not marked slow (no training, no subprocesses): a newcomer's quick check.
+.PHONY: test-fast
+test-fast: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "not slow"
+
 demo: $(STAMP)
 	$(BIN)/sphericity demo
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.browse import ReadingSummary, summarize
 from core.store import ImageFilter
 
 PAGE_SIZE = 200
@@ -36,32 +36,6 @@ FILTERS = (
     ("needs_review", "Needs review"),
     ("disagree", "Readers disagree by more than"),
 )
-
-
-@dataclass
-class ReadingSummary:
-    """What the browser shows about one image's readings."""
-
-    count: int = 0
-    my_status: str | None = None
-    sis: list[float] = field(default_factory=list)
-
-    @property
-    def spread(self) -> float:
-        return max(self.sis) - min(self.sis) if len(self.sis) > 1 else 0.0
-
-
-def summarize(readings, my_annotator_id: int) -> dict[int, ReadingSummary]:
-    """image id -> ReadingSummary over ReadingInfo rows."""
-    out: dict[int, ReadingSummary] = {}
-    for r in readings:
-        s = out.setdefault(r.image_id, ReadingSummary())
-        s.count += 1
-        if r.si is not None:
-            s.sis.append(float(r.si))
-        if r.annotator_id == my_annotator_id:
-            s.my_status = r.status
-    return out
 
 
 class ImageTableModel(QAbstractTableModel):
@@ -398,9 +372,18 @@ class BrowserPanel(QWidget):
         self.table.scrollTo(self.model.index(row, 0))
         return True
 
-    def select_image(self, image_id: int) -> bool:
+    def select_image(self, image_id: int, *, quietly: bool = False) -> bool:
+        """Select an image's row; quietly: without imageActivated (the image is already open)."""
         row = self.model.row_of(image_id)
-        return row is not None and self.select_row(row)
+        if row is None:
+            return False
+        if not quietly:
+            return self.select_row(row)
+        self.table.blockSignals(True)
+        try:
+            return self.select_row(row)
+        finally:
+            self.table.blockSignals(False)
 
     def step(self, delta: int) -> bool:
         """Select the next (delta=1) or previous (delta=-1) row."""

@@ -30,14 +30,17 @@ class PanelDocks:
         project,
         on_image: Callable[[int], None],
         on_model_run: Callable[[int | None], None],
+        *,
+        predict_runner=None,
+        on_predict: Callable[[int], None] | None = None,
     ) -> None:
         self._window = window
         self._project = project
         self._on_image = on_image
         self._on_model_run = on_model_run
         self.docks: dict[str, QDockWidget] = {}
-        self.predict_runner = None  # app.predict_runner.PredictAllRunner, set by the window
-        self.on_predict: Callable[[int], None] | None = None
+        self._predict_runner = predict_runner  # app.predict_runner.PredictAllRunner
+        self._on_predict = on_predict
 
     def panel(self, action_id: str) -> QWidget | None:
         dock = self.docks.get(action_id)
@@ -70,10 +73,10 @@ class PanelDocks:
             panel.runFinished.connect(self._run_finished)
         elif action_id == "panel.runs":
             panel.activeRunChanged.connect(self._active_run)
-            if self.predict_runner is not None:
-                panel.attach_predict_runner(self.predict_runner)
-            if self.on_predict is not None:
-                panel.predictRequested.connect(self.on_predict)
+            if self._predict_runner is not None:
+                panel.attach_predict_runner(self._predict_runner)
+            if self._on_predict is not None:
+                panel.predictRequested.connect(self._on_predict)
         elif action_id == "panel.comparison":
             from core.runs import active_run_id
 
@@ -109,6 +112,6 @@ class PanelDocks:
         training = self.panel("panel.training")
         if training is not None and training.is_running():
             stopped = training.cancel_and_wait()
-        if self.predict_runner is not None and self.predict_runner.is_running():
-            stopped = self.predict_runner.cancel_and_wait() and stopped
+        if self._predict_runner is not None and self._predict_runner.is_running():
+            stopped = self._predict_runner.cancel_and_wait() and stopped
         return stopped

@@ -1,4 +1,4 @@
-"""The annotation workspace window: wires browser, canvas, cine bar, inspector, actions, runners."""
+"""The annotation window of a project: wires browser, canvas, cine, inspector, actions, runners."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from app.model_box import ModelBox
 from app.model_review import ModelReview
 from app.session import AnnotationSession, Identity
 from app.settings import AppSettings
-from app.statusbar import WorkspaceStatusBar
+from app.statusbar import ProjectStatusBar
 
 PREFETCH_NEIGHBOURS = 3  # frames ahead in the cine (and one behind)
 EXPORT_PER_READING = "One row per reading (*.csv)"
@@ -54,7 +54,7 @@ class MainWindow(QMainWindow):
 
         model = ImageTableModel(project, identity.annotator_id, model_run=active_run_id(project))
         self.browser = BrowserPanel(model, reviews=identity.reviews)
-        self.status = WorkspaceStatusBar()
+        self.status = ProjectStatusBar()
         self.status.set_user(identity.name, identity.role)
         self.setStatusBar(self.status)
         self.actions = ActionRegistry(self, settings.shortcut_overrides())
@@ -68,9 +68,14 @@ class MainWindow(QMainWindow):
         self.review = ModelReview(
             project, self.session, self.canvas, self.model_box, settings, self
         )
-        self.docks = PanelDocks(self, project, self._show_requested_image, self.set_model_run)
-        self.docks.predict_runner = self.review.predict_runner
-        self.docks.on_predict = self.review.predict_all
+        self.docks = PanelDocks(
+            self,
+            project,
+            self._show_requested_image,
+            self.set_model_run,
+            predict_runner=self.review.predict_runner,
+            on_predict=self.review.predict_all,
+        )
         self._layout_panels()
         self._build_menus()
         self._connect_panels()
@@ -122,7 +127,6 @@ class MainWindow(QMainWindow):
         if not self.identity.reviews:
             for action_id in ("review.approve", "review.reject"):
                 self.actions[action_id].setEnabled(False)
-        self.actions["file.export"].setEnabled(_export_available())
 
     # wiring ----------------------------------------------------------------------------------
     def _connect_panels(self) -> None:
@@ -203,9 +207,9 @@ class MainWindow(QMainWindow):
         for action_id in ("model.gradcam", "model.landmarks"):
             a[action_id].setCheckable(True)
         a["model.gradcam"].toggled.connect(r.set_cam_enabled)
-        self.model_box.cam_check.toggled.connect(a["model.gradcam"].setChecked)
+        self.model_box.camToggled.connect(a["model.gradcam"].setChecked)
         a["model.landmarks"].toggled.connect(r.set_show_landmarks)
-        self.model_box.landmarks_check.toggled.connect(a["model.landmarks"].setChecked)
+        self.model_box.landmarksToggled.connect(a["model.landmarks"].setChecked)
         a["model.suggest"].triggered.connect(r.suggest)
         a["model.predict_all"].triggered.connect(lambda: r.predict_all())
         r.ghostsChanged.connect(self._update_ghosts)
@@ -275,31 +279,26 @@ class MainWindow(QMainWindow):
 
     def _after_browser_reset(self) -> None:
         if self.session.image is not None:
-            self.browser.table.blockSignals(True)
-            self.browser.select_image(self.session.image.id)
-            self.browser.table.blockSignals(False)
+            self.browser.select_image(self.session.image.id, quietly=True)
 
     def next_needing_reading(self) -> None:
-        from core.store import ImageFilter
+        from core.browse import next_needing_reading
 
-        flt = ImageFilter(needs_reading_by=self.identity.annotator_id)
-        candidates = self.project.list_images(flt, limit=500, order_by="id")
-        current = self.session.image.id if self.session.image is not None else -1
-        later = [i.id for i in candidates if i.id > current and i.id != current]
-        others = [i.id for i in candidates if i.id != current]
-        if not (later or others):
+        current = self.session.image.id if self.session.image is not None else None
+        target = next_needing_reading(self.project, self.identity.annotator_id, current)
+        if target is None:
             self.status.showMessage("Every image has your reading.", 3000)
             return
-        target = (later or others)[0]
         if not self.browser.select_image(target):
             self.open_image(target)
 
     def mark_frame(self, which: str) -> None:
+        from core.browse import mark_frame
+
         image = self.session.image
         if image is None:
             return
-        (self.project.set_ed if which == "ed" else self.project.set_es)(image.id)
-        self.session.image = self.project.image(image.id)
+        self.session.image = mark_frame(self.project, image.id, which)
         self.cine.refresh_flags(self.project)
         self.inspector.set_image(self.session.image, self.browser.model.series_label(image))
         self.browser.model.refresh_image(image.id)
@@ -472,12 +471,6 @@ def _scrollable(panel: QWidget) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     return area
-
-
-def _export_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("core.export") is not None
 
 
 def _project_name(url: str) -> str:

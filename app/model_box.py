@@ -160,11 +160,11 @@ class ModelBox(QGroupBox):
     def show_flags(self, flags: list[str], *, regression_si: bool = False) -> None:
         """Show the prediction's warnings, one a line, or nothing when it raised none.
 
-        regression_si: the model SI shown comes from the SI head because of the flags.
+        regression_si: the model SI shown comes from the regression head because of the flags.
         """
         lines = ["Check:", *(f"• {f}" for f in flags)]
         if regression_si:
-            lines.append("The model SI here is the SI head's.")
+            lines.append("The model SI here is the regression head's.")
         self.flags_label.setText("\n".join(lines) if flags else "")
         self.flags_label.setVisible(bool(flags))
         self._fit_flags()
@@ -201,6 +201,14 @@ class ModelBox(QGroupBox):
     def _threshold_changed(self, value: float) -> None:
         self._show_difference()
         self.thresholdChanged.emit(value)
+
+    def set_cam_shown(self, shown: bool) -> None:
+        """Check the Grad-CAM box (camToggled follows only when that changes it)."""
+        self.cam_check.setChecked(bool(shown))
+
+    def set_landmarks_shown(self, shown: bool) -> None:
+        """Check the model-landmarks box (landmarksToggled follows only when that changes it)."""
+        self.landmarks_check.setChecked(bool(shown))
 
     def set_cam_status(self, text: str) -> None:
         self.cam_status.setText(text)

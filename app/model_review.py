@@ -50,7 +50,7 @@ class ModelReview(QObject):
         if self.run is None:
             self.box.set_run("Model: no run yet (Model → Training panel)")
         else:
-            head = "landmark head" if run_si_kind(self.run) == "landmarks" else "SI head"
+            head = "landmark head" if run_si_kind(self.run) == "landmarks" else "regression head"
             self.box.set_run(f"Model: run {self.run.id} ({head})")
         self.refresh()
 
@@ -85,7 +85,7 @@ class ModelReview(QObject):
     @Slot(bool)
     def set_show_landmarks(self, shown: bool) -> None:
         self.show_landmarks = bool(shown)
-        self.box.landmarks_check.setChecked(self.show_landmarks)
+        self.box.set_landmarks_shown(self.show_landmarks)
         self.ghostsChanged.emit()
 
     def ghosts(self) -> list[tuple[str, QColor, Landmarks]]:
@@ -130,7 +130,7 @@ class ModelReview(QObject):
     @Slot(bool)
     def set_cam_enabled(self, enabled: bool) -> None:
         self.cam_enabled = bool(enabled)
-        self.box.cam_check.setChecked(self.cam_enabled)
+        self.box.set_cam_shown(self.cam_enabled)
         self._update_cam()
 
     @Slot(str)

@@ -12,11 +12,17 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from app.suggest import ApplySuggestion, SuggestionSource, source_from_record, suggestion_record
 from app.undo import EditCommand
 from core.edits import ReadingDoc
-from core.geometry import GeometryError, drag_width_endpoint, measure, spacing_or_unknown
+from core.geometry import GeometryError, spacing_or_unknown
 from core.store import ConflictError, StoreError
+from core.suggestion import (
+    ApplySuggestion,
+    SuggestionSource,
+    source_from_record,
+    suggestion_landmarks,
+    suggestion_record,
+)
 
 LOCKED_STATUSES = frozenset({"submitted", "approved"})
 REVIEW_ROLES = frozenset({"reviewer", "clinician"})
@@ -119,12 +125,7 @@ class AnnotationSession(QObject):
             return False
         spacing = spacing_or_unknown(self.image.spacing)
         try:  # the store refuses degenerate landmarks: say so before touching the doc
-            # A predicted width is never exactly perpendicular: keep W1 and its level and put
-            # W2 on the perpendicular (the constraint every edit obeys), as the model's own
-            # landmark SI does, so the draft's SI follows the one definition.
-            measure(landmarks, spacing, shape=self.image.shape)
-            landmarks = drag_width_endpoint(landmarks, "w1", landmarks.w1, spacing)
-            measure(landmarks, spacing, shape=self.image.shape)
+            landmarks = suggestion_landmarks(landmarks, spacing, shape=self.image.shape)
         except GeometryError as exc:
             self.notice.emit(  # the status bar: a refused suggestion needs no dialog
                 f"The model's landmarks on this image are not a valid reading ({exc}): "
@@ -156,7 +157,7 @@ class AnnotationSession(QObject):
         return (self.doc.landmarks, _frozen(self.doc.contour), _frozen_dict(self.doc.suggested))
 
     def suggested_record(self) -> dict | None:
-        """What is stored as the reading's `suggested` (see app.suggest)."""
+        """What is stored as the reading's `suggested` (see core.suggestion)."""
         return suggestion_record(self.suggestion, self.doc) if self.doc is not None else None
 
     def has_unsaved_edit(self) -> bool:

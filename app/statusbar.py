@@ -7,12 +7,12 @@ from PySide6.QtWidgets import QLabel, QStatusBar
 from core.geometry import Spacing
 
 
-class WorkspaceStatusBar(QStatusBar):
+class ProjectStatusBar(QStatusBar):
     """Permanent fields on the right; transient messages (hints, saves) on the left."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setObjectName("workspaceStatus")
+        self.setObjectName("projectStatus")
         self._spacing: Spacing | None = None
         self.hint_label = QLabel("")
         self.hint_label.setObjectName("hintLabel")

@@ -237,7 +237,7 @@ def _tail_cells(image, ctx: _Context) -> dict:
 
 
 def _reading_row(image, reading, ctx: _Context) -> dict:
-    from core.stats import suggestion_unchanged
+    from core.suggestion import suggestion_unchanged
 
     row = _image_cells(image)
     spacing = image.spacing

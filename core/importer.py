@@ -25,7 +25,7 @@ from core.imaging import (
     read_header,
 )
 from core.imaging.files import not_regular_reason, special_kind
-from core.paths import printable_name
+from core.logs import safe_name
 from core.store import Project, StoreError
 
 log = logging.getLogger(__name__)
@@ -307,4 +307,4 @@ def _write(
 def _fail(report: ImportReport, path: str, reason: str) -> None:
     report.failures.append((path, reason))
     # Only the file's name reaches the log: folder names of exports often carry patient names.
-    log.warning("import failed: %s: %s", printable_name(os.path.basename(path)), reason)
+    log.warning("import failed: %s: %s", safe_name(path), reason)

@@ -16,12 +16,10 @@ from itertools import combinations
 
 import numpy as np
 
-from core.geometry.types import LANDMARK_NAMES
+from core.suggestion import suggestion_unchanged
 
 LOA_Z = 1.96  # Bland–Altman 95 % limits of agreement: bias ± 1.96 SD of the differences
 AGREEMENT_STATUSES = ("submitted", "approved")
-_UNCHANGED_TOLERANCE_PX = 1e-6
-_UNCHANGED_STATES = {True, "suggested", "accepted", "unchanged", "confirmed"}
 
 
 # --- paired metrics ---------------------------------------------------------------------------
@@ -190,39 +188,6 @@ def icc_ci(matrix, confidence: float = 0.95) -> tuple[float, float]:
 
 
 # --- reader agreement ---------------------------------------------------------------------------
-
-
-def suggestion_unchanged(suggested: Mapping | None, landmarks=None) -> bool:
-    """Whether a reading is a model suggestion accepted with every point unchanged.
-
-    Understands the two shapes a reading's ``suggested`` record takes: the suggested landmarks
-    themselves (``{"landmarks": {...}, ...}``, compared with the reading's landmarks), or a map of
-    landmark name -> state (core.edits keeps ``name: True`` while a point is an untouched
-    suggestion; "accepted"/"confirmed"/"unchanged" also count as unchanged, "moved" or False do
-    not), either at top level or under ``"points"``. Anything else counts as a reader's own work.
-    """
-    if not suggested:
-        return False
-    suggested_landmarks = suggested.get("landmarks")
-    if isinstance(suggested_landmarks, Mapping) and landmarks is not None:
-        reading_points = landmarks.to_dict() if hasattr(landmarks, "to_dict") else landmarks
-        try:
-            return all(
-                np.allclose(
-                    suggested_landmarks[name], reading_points[name], atol=_UNCHANGED_TOLERANCE_PX
-                )
-                for name in LANDMARK_NAMES
-            )
-        except (KeyError, TypeError, ValueError):
-            return False
-    states = suggested.get("points", suggested)
-    if not isinstance(states, Mapping):
-        return False
-    return all(_is_unchanged_state(states.get(name)) for name in LANDMARK_NAMES)
-
-
-def _is_unchanged_state(state) -> bool:
-    return isinstance(state, bool | str) and state in _UNCHANGED_STATES
 
 
 @dataclass(frozen=True)

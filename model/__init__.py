@@ -1,1 +1,1 @@
-"""The SI model: ResNet50 with an SI head and a landmark head; training, prediction, Grad-CAM."""
+"""The SI model: ResNet50, a regression head and a landmark head; training, prediction, Grad-CAM."""

@@ -1,11 +1,26 @@
 """The training configuration: every setting a run depends on, with the defaults users get.
 
-No torch here: the command line builds its options from these defaults without loading torch.
+It is also the one schema of the settings a user may change: a field with `option(...)` metadata
+becomes an option of `sphericity train` and an editor of the training form, with its help text and
+range (`train_options()`). No torch here: the command line builds its options without loading it.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+
+def option(
+    help: str, *, low: float | None = None, high: float | None = None, label: str | None = None
+) -> dict:
+    """Field metadata that shows a TrainConfig field to users (CLI option and form editor)."""
+    return {"option": {"help": help, "low": low, "high": high, "label": label}}
+
+
+def _opt(default, help: str, *, low=None, high=None, label=None):
+    return field(default=default, metadata=option(help, low=low, high=high, label=label))
 
 
 @dataclass(frozen=True)
@@ -32,28 +47,67 @@ class TrainConfig:
     MSE 0.00032, R2 0.973, 1.87 mm).
     """
 
-    epochs: int = 20  # fills the ~20 minutes a user waits on a 2-core CPU
-    batch: int = 16
-    lr: float = 1e-3
+    # fills the ~20 minutes a user waits on a 2-core CPU
+    epochs: int = _opt(20, "training epochs (at most: patience may stop earlier)", low=1, high=1000)
+    batch: int = _opt(16, "images per training step", low=1, high=1024, label="Batch size")
+    lr: float = _opt(1e-3, "peak learning rate", low=1e-6, high=1.0, label="Learning rate")
     weight_decay: float = 1e-4
-    size: int = 128  # fine pass input, px
+    size: int = _opt(128, "fine pass input, px", low=32, high=1024, label="Fine input (px)")
     # Localising pass input (whole frame), px; equal to `size` so both passes share one batch.
-    coarse_size: int = 128
-    fov_mm: float = 160.0  # fine field of view, mm (isotropic)
+    coarse_size: int = _opt(
+        128,
+        "whole-frame (localising pass) input, px",
+        low=32,
+        high=1024,
+        label="Whole-frame input (px)",
+    )
+    fov_mm: float = _opt(
+        160.0,
+        "fine field of view, mm (isotropic)",
+        low=20.0,
+        high=500.0,
+        label="Field of view (mm)",
+    )
     # How the fine field of view is placed: "upright" (centred on the LV's axis midpoint, axis
     # turned apex-up); checkpoints without this key used "mean" (landmark mean, unrotated).
     fine_pose: str = "upright"
     refine: int = 1  # extra fine passes at prediction, each placed by the previous one
     coarse_batch: int = 4  # whole-frame images per step that train the localising pass
     si_weight: float = 1.0
-    seed: int = 0
-    device: str = "auto"
-    threads: int | None = None  # CPU threads; None: one per core
-    freeze: int = 0  # backbone stages kept frozen: 0 none .. 5 stem and layer1-4
-    weights: str | None = None
-    include_submitted: bool = False
-    patience: int = 4  # epochs without validation improvement before stopping early
-    max_images: int | None = None
+    seed: int = _opt(
+        0, "random seed (data split, initialisation, augmentation)", low=0, high=2**31 - 1
+    )
+    device: str = _opt("auto", "auto, cpu or cuda")
+    threads: int | None = _opt(
+        None,
+        "CPU threads (not set: one per core; fewer helps on a busy, shared CPU)",
+        label="CPU threads",
+        low=1,
+        high=1024,
+    )
+    freeze: int = _opt(
+        0,
+        "backbone stages kept frozen (0 none .. 5 stem and layer1-4)",
+        low=0,
+        high=5,
+        label="Frozen stages",
+    )
+    weights: str | None = _opt(
+        None, "pretrained ResNet50 file (not set: torchvision's cache)", label="Pretrained weights"
+    )
+    include_submitted: bool = _opt(
+        False, "train on submitted readings too, not only approved ones", label="Submitted too"
+    )
+    patience: int = _opt(
+        4, "epochs without validation improvement before stopping", low=1, high=1000
+    )
+    max_images: int | None = _opt(
+        None,
+        "use at most this many images (not set: all)",
+        low=1,
+        high=10**7,
+        label="At most images",
+    )
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
     def to_dict(self) -> dict:
@@ -70,3 +124,100 @@ class TrainConfig:
         d.setdefault("fine_pose", "mean")  # written before the upright pose existed
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         return cls(**known, augment=AugmentConfig(**aug))
+
+
+@dataclass(frozen=True)
+class TrainOption:
+    """One setting a user may change: a CLI option and a form editor, from one definition."""
+
+    dest: str  # the TrainConfig field (or "no_rotation", the augmentation switch)
+    kind: type  # int, float, bool or str
+    default: Any
+    help: str
+    low: float | None = None
+    high: float | None = None
+    optional: bool = False  # None is a valid value ("not set")
+    label: str = ""  # the form's label ("" : from the name)
+
+    @property
+    def title(self) -> str:
+        """The form's label for this option."""
+        return self.label or self.dest.replace("_", " ").capitalize()
+
+    @property
+    def flag(self) -> str:
+        """The command line flag, e.g. --coarse-size."""
+        return "--" + self.dest.replace("_", "-")
+
+    def check(self, value: Any) -> Any:
+        """value as the option's kind, inside its range; ValueError otherwise."""
+        if value is None and self.optional:
+            return None
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise ValueError(f"{self.flag} is on or off (True or False), got {value!r}")
+            return value
+        value = self.kind(value)
+        if self.low is not None and value < self.low:
+            raise ValueError(f"{self.flag} must be at least {self.shown(self.low)}, got {value}")
+        if self.high is not None and value > self.high:
+            raise ValueError(f"{self.flag} must be at most {self.shown(self.high)}, got {value}")
+        return value
+
+    def shown(self, value: Any) -> str:
+        """A value as people read it: 0.001, 160, 2147483647 (not 1e-03 or 2.1e+09)."""
+        if value is None:
+            return "not set"
+        if self.kind is float:
+            return f"{value:g}"
+        return str(int(value)) if self.kind is int else str(value)
+
+
+# Not a TrainConfig field: one switch for both rotation ranges of AugmentConfig.
+NO_ROTATION = TrainOption(
+    "no_rotation",
+    bool,
+    False,
+    "augment without rotations (whole frames, and the fine pass beyond its upright pose)",
+    label="No rotation",
+)
+_KINDS = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+def train_options() -> list[TrainOption]:
+    """The settings `sphericity train` takes and the training form shows, in that order."""
+    out = []
+    defaults = TrainConfig()
+    for f in fields(TrainConfig):
+        meta = f.metadata.get("option")
+        if meta is None:
+            continue
+        annotation = str(f.type)  # e.g. "int | None" (annotations are strings here)
+        kind = _KINDS[annotation.split("|")[0].strip()]
+        out.append(
+            TrainOption(
+                f.name,
+                kind,
+                getattr(defaults, f.name),
+                meta["help"],
+                meta["low"],
+                meta["high"],
+                optional="None" in annotation,
+                label=meta["label"] or "",
+            )
+        )
+    return [*out, NO_ROTATION]
+
+
+def config_from_options(values: Mapping[str, Any]) -> TrainConfig:
+    """A TrainConfig from option values (missing ones keep their defaults), ranges checked."""
+    known = {o.dest: o for o in train_options()}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"not a training option: {', '.join(sorted(unknown))}")
+    checked = {k: known[k].check(v) for k, v in values.items()}
+    no_rotation = checked.pop(NO_ROTATION.dest, False)
+    config = replace(TrainConfig(), **checked)
+    if no_rotation:
+        config.augment = replace(config.augment, rotation_deg=0.0, upright_jitter_deg=0.0)
+    return config

@@ -7,6 +7,8 @@ re-centre and re-orient on the previous fine estimate (the last one is the predi
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +79,7 @@ class Predictor:
         self.dtype = None  # None: float32 weights, autocast as set up
         if setup.device.type == "cpu" and setup.amp_dtype == torch.bfloat16:
             # Weights kept in bf16 once instead of cast at every call as autocast does (about
-            # 15 % faster on this CPU); the SI head stays float32 so SI keeps its precision.
+            # 15 % faster on this CPU); the regression head stays float32 so SI keeps its precision.
             fused = fused.to(torch.bfloat16)
             fused.si_head.float()
             self.dtype = torch.bfloat16
@@ -92,6 +94,15 @@ class Predictor:
         config = TrainConfig.from_dict(meta["config"])
         kind: SIKind = "landmarks" if meta.get("model_si_kind") == "landmarks" else "regression"
         return cls(model, config, choose_device(device), kind)
+
+    def with_refine(self, refine: int) -> Predictor:
+        """The same model predicting with `refine` refining fine passes (the run's config is
+        left as it was: the copy gets its own)."""
+        if refine < 0:
+            raise ValueError("refining passes must be 0 or more")
+        other = copy.copy(self)
+        other.config = dataclasses.replace(self.config, refine=int(refine))
+        return other
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """The model's outputs for a prepared input batch, in the predictor's precision."""

@@ -16,14 +16,15 @@ SI_CENTER = 0.6
 INPUT_MEAN, INPUT_STD = (
     0.3,
     0.3,
-)  # the SI head predicts an offset from a typical SI, which eases early training
+)  # the regression head predicts an offset from a typical SI, which eases early training
 
 
 class SIModel(nn.Module):
     """ResNet50 on one-channel frames; outputs {"si": (B,), "heatmaps": (B, 5, S/4, S/4)}.
 
-    The SI head (global average pool + small MLP) follows the study and is the Grad-CAM
-    target. The landmark head merges layer1..layer4 features top-down (FPN style) at stride 4.
+    The regression head (global average pool + small MLP; `si_head`, the name checkpoints store)
+    follows the study and is the Grad-CAM target. The landmark head merges layer1..layer4
+    features top-down (FPN style) at stride 4.
     """
 
     def __init__(self, fpn_channels: int = 128, hidden: int = 256) -> None:
@@ -60,7 +61,7 @@ class SIModel(nn.Module):
         c3 = self.layer3(c2)
         c4 = self.layer4(c3)
         pooled = torch.flatten(F.adaptive_avg_pool2d(c4, 1), 1)
-        # The SI head may be kept in float32 in an otherwise bf16 model (Predictor on the CPU).
+        # The regression head may stay float32 in an otherwise bf16 model (Predictor on the CPU).
         si_dtype = cast(nn.Linear, self.si_head[0]).weight.dtype
         si = self.si_head(pooled.to(si_dtype)).squeeze(1) + SI_CENTER
         p = self.lateral[3](c4)

@@ -74,11 +74,10 @@ def read_frames(path: Path, spacing_mm: float | None = None) -> list[tuple[np.nd
     the import handles, rescale applied, size limits checked before decoding. Frames without
     a spacing get spacing_mm, else 1 mm (the CSV's SI then assumes square 1 mm pixels).
     """
-    from core.imaging import decode_path
+    from core.imaging import decode_unkept
 
     fallback = Spacing.isotropic(spacing_mm) if spacing_mm else UNKNOWN_SPACING
-    # The secret only keys series pseudonyms, which loose-file prediction does not keep.
-    decoded = decode_path(str(path), secret=b"predict")
+    decoded = decode_unkept(str(path))
     return [(f.pixels, f.spacing or fallback) for f in decoded.frames]
 
 

@@ -18,14 +18,14 @@ def progress_event(kind: ProgressEvent, **fields: Any) -> dict[str, Any]:
     return {"event": kind, **fields}
 
 
-def _clean(value):
+def json_safe(value):
     """JSON cannot hold NaN or infinity: send null for them."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
@@ -34,7 +34,7 @@ def jsonl_reporter(stream=None) -> Callable[[dict], None]:
     out = stream or sys.stdout
 
     def report(event: dict) -> None:
-        out.write(json.dumps(_clean(event), default=str) + "\n")
+        out.write(json.dumps(json_safe(event), default=str) + "\n")
         out.flush()
 
     return report

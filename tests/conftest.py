@@ -1,6 +1,7 @@
-"""Shared test settings: hypothesis profiles (CI runs more examples)."""
+"""Shared test settings: hypothesis profiles (CI runs more examples), an isolated data folder."""
 
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -29,3 +30,26 @@ def session_user_data_folder(tmp_path_factory):
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_folder(tmp_path, monkeypatch):
+    """Every test gets its own user data folder; a log file a command opened is closed after."""
+    from core.logs import stop_logging
+
+    monkeypatch.setenv("SPHERICITY_HOME", str(tmp_path / "home"))
+    yield
+    stop_logging()
+
+
+@pytest.fixture(autouse=True)
+def no_flushed_denormals():
+    """Undo model.device.choose_device's flush-to-zero after a test that ran it in this thread.
+
+    The CPU flag outlives the test: hypothesis then refuses to draw floats in every later test
+    ("we can't represent subnormal floats"). Without torch loaded there is nothing to undo.
+    """
+    yield
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_flush_denormal(False)

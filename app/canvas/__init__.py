@@ -36,6 +36,13 @@ Mouse: wheel zooms to the cursor; middle drag or space+left drag pans; right dra
 one merge key, so one drag is one undo step.
 """
 
-from app.canvas.view import ReadingCanvas
-
 __all__ = ["ReadingCanvas"]
+
+
+def __getattr__(name: str):
+    # Imported on first use, so the Qt-free interaction code (app.canvas.tools) loads without Qt.
+    if name == "ReadingCanvas":
+        from app.canvas.view import ReadingCanvas
+
+        return ReadingCanvas
+    raise AttributeError(f"module 'app.canvas' has no attribute {name!r}")

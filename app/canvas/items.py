@@ -6,6 +6,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from app.canvas.tools import GRAB_RADIUS_PX
 from core.geometry import Point
 
 # Calm, distinct, legible on grey: amber apex, teal hinges, rose width ends (colour-blind safe-ish:
@@ -25,7 +26,6 @@ HANDLE_STYLE: dict[str, tuple[QColor, str]] = {
 }
 
 HANDLE_RADIUS_PX = 7.0
-GRAB_RADIUS_PX = 11.0  # generous grab area, in screen pixels
 Z_IMAGE, Z_OVERLAY, Z_GHOST, Z_LINES, Z_CONTOUR, Z_LABELS, Z_HANDLES = range(7)
 
 

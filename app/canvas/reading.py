@@ -166,12 +166,12 @@ class ReadingInteraction:
         elif self.placement is not None:
             self._placement_click(pos)
         else:
-            handle = self.canvas.handle_at(viewport_pos.toPoint())
-            if handle is None or self.doc.landmarks is None:
+            if self.doc.landmarks is None:
                 return False
-            self._start_drag(
-                "handle", handle.name, self.doc.landmarks, f"Move {HANDLE_TEXT[handle.name]}"
-            )
+            name = tools.landmark_at(self.doc.landmarks, pos, scale=self.canvas.zoom())
+            if name is None:
+                return False
+            self._start_drag("handle", name, self.doc.landmarks, f"Move {HANDLE_TEXT[name]}")
         return True
 
     def move(self, viewport_pos: QPointF) -> None:

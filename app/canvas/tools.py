@@ -1,7 +1,8 @@
-"""Qt-free interaction state of the canvas: guided landmark placement and contour editing.
+"""Qt-free interaction state of the canvas: guided placement, contour editing, hit-testing.
 
 The view translates mouse events into calls on these tools and turns their results into
-core.edits edits; all constraint math goes through core.geometry.
+core.edits edits; all constraint math goes through core.geometry. No Qt here (an import-linter
+contract keeps it so), so the tools are tested with plain points and no window.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import math
 import numpy as np
 
 from core.geometry import (
+    LANDMARK_NAMES,
     GeometryError,
     Landmarks,
     Point,
@@ -20,6 +22,7 @@ from core.geometry import (
     widest_width_from_image,
 )
 
+GRAB_RADIUS_PX = 11.0  # a handle's generous grab area, in screen pixels
 PLACEMENT_STEPS: tuple[str, ...] = ("apex", "hinge_a", "hinge_b")
 PLACEMENT_HINTS: dict[str, str] = {
     "apex": "Click the apex (the tip of the LV cavity)",
@@ -114,6 +117,15 @@ class ContourTool:
 
 def _near(p: Point, q: Point, scale: float, tolerance_px: float) -> bool:
     return math.hypot(p[0] - q[0], p[1] - q[1]) * scale <= tolerance_px
+
+
+def landmark_at(
+    landmarks: Landmarks, pos: Point, *, scale: float, tolerance_px: float = GRAB_RADIUS_PX
+) -> str | None:
+    """The landmark whose handle is under pos: the nearest within the tolerance (screen px)."""
+    points = [getattr(landmarks, name) for name in LANDMARK_NAMES]
+    index = vertex_at(points, pos, scale=scale, tolerance_px=tolerance_px)
+    return None if index is None else LANDMARK_NAMES[index]
 
 
 def vertex_at(contour: list[Point], pos: Point, *, scale: float, tolerance_px: float) -> int | None:

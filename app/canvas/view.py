@@ -6,13 +6,13 @@ import itertools
 import math
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPixmap, QTransform, QWheelEvent
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
 
 from app.canvas import render
 from app.canvas.foreground import draw_foreground
-from app.canvas.items import Z_IMAGE, Z_OVERLAY, HandleItem
+from app.canvas.items import Z_IMAGE, Z_OVERLAY
 from app.canvas.layers import GhostLayer, ReadingLayer
 from app.canvas.reading import ReadingInteraction
 from core.edits import ReadingDoc
@@ -277,12 +277,6 @@ class ReadingCanvas(QGraphicsView):
         return self._hint
 
     # -- events --------------------------------------------------------------------------------
-
-    def handle_at(self, viewport_pos: QPoint) -> HandleItem | None:
-        for item in self.items(viewport_pos):
-            if isinstance(item, HandleItem) and item.isVisible():
-                return item
-        return None
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         pos = event.position()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -34,9 +33,6 @@ def run(name: str, args: argparse.Namespace) -> int:
             path.unlink(missing_ok=True)  # never leave a half-made demo behind
             raise
     if args.no_open:
-        return 0
-    if importlib.util.find_spec("app.cli.cmd_gui") is None:
-        print("the window is not part of this build; open the project later with `sphericity gui`")
         return 0
     from app.cli.main import main
 

@@ -31,58 +31,36 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
 
 
 def _train_arguments(p: argparse.ArgumentParser) -> None:
-    from model.config import TrainConfig
+    from model.config import train_options
 
-    d = TrainConfig()
-    p.add_argument("--epochs", type=int, default=d.epochs, help=f"default {d.epochs}")
-    p.add_argument("--batch", type=int, default=d.batch, help=f"default {d.batch}")
-    p.add_argument("--lr", type=float, default=d.lr, help=f"peak learning rate, default {d.lr}")
-    p.add_argument("--size", type=int, default=d.size, help=f"fine input px, default {d.size}")
-    p.add_argument(
-        "--coarse-size",
-        type=int,
-        default=d.coarse_size,
-        help=f"whole-frame input px, default {d.coarse_size}",
-    )
-    p.add_argument(
-        "--fov-mm",
-        type=float,
-        default=d.fov_mm,
-        help=f"fine field of view in mm, default {d.fov_mm:g}",
-    )
-    p.add_argument("--device", default=d.device, help="auto, cpu or cuda (default auto)")
-    p.add_argument(
-        "--threads",
-        type=int,
-        default=None,
-        help="CPU threads (default: one per core; fewer helps on a busy, shared CPU)",
-    )
-    p.add_argument(
-        "--freeze",
-        type=int,
-        default=d.freeze,
-        help="backbone stages to keep frozen (0-5: stem, layer1..4), default 0",
-    )
-    p.add_argument("--weights", default=None, help="pretrained ResNet50 file (else the cache)")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument(
-        "--patience",
-        type=int,
-        default=d.patience,
-        help="epochs without validation improvement before stopping",
-    )
-    p.add_argument(
-        "--include-submitted",
-        action="store_true",
-        help="train on submitted readings too, not only approved ones",
-    )
-    p.add_argument("--max-images", type=int, default=None, help="use at most this many images")
-    p.add_argument(
-        "--no-rotation",
-        action="store_true",
-        help="augment without rotations (whole frames, and the fine pass beyond its upright pose)",
-    )
+    for option in train_options():  # one schema for these options and the training form
+        if option.kind is bool:
+            p.add_argument(option.flag, action="store_true", help=option.help)
+            continue
+        default = "" if option.default is None else f"default {option.shown(option.default)}"
+        limits = ""
+        if option.low is not None:
+            limits = f"{option.shown(option.low)} to {option.shown(option.high)}"
+        details = "; ".join(part for part in (default, limits) if part)
+        p.add_argument(
+            option.flag,
+            type=_checked(option),
+            default=option.default,
+            metavar=option.dest.upper(),
+            help=f"{option.help} ({details})" if details else option.help,
+        )
     p.add_argument("--progress", choices=["human", "jsonl"], default="human")
+
+
+def _checked(option):
+    def parse(text: str):
+        try:
+            return option.check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = option.kind.__name__  # argparse names the type in its messages
+    return parse
 
 
 def _runs_arguments(p: argparse.ArgumentParser) -> None:
@@ -180,31 +158,11 @@ def run(name: str, args: argparse.Namespace) -> int:
 
 def _train(args) -> int:
     from core.store import Project
-    from model.augment import AugmentConfig
-    from model.config import TrainConfig
+    from model.config import config_from_options, train_options
     from model.progress import CancelFlag, make_reporter
     from model.train import train
 
-    config = TrainConfig(
-        epochs=args.epochs,
-        batch=args.batch,
-        lr=args.lr,
-        size=args.size,
-        coarse_size=args.coarse_size,
-        fov_mm=args.fov_mm,
-        device=args.device,
-        threads=args.threads,
-        freeze=args.freeze,
-        weights=args.weights,
-        seed=args.seed,
-        patience=args.patience,
-        include_submitted=args.include_submitted,
-        max_images=args.max_images,
-        augment=AugmentConfig(
-            rotation_deg=0.0 if args.no_rotation else 180.0,
-            upright_jitter_deg=0.0 if args.no_rotation else AugmentConfig().upright_jitter_deg,
-        ),
-    )
+    config = config_from_options({o.dest: getattr(args, o.dest) for o in train_options()})
     reporter = make_reporter(args.progress)
     with CancelFlag() as cancel, Project.open(args.project) as project:
         try:
@@ -277,7 +235,7 @@ def _predictor_for(project, args):
     if args.refine is not None:
         if args.refine < 0:
             raise ValueError("--refine must be 0 or more")
-        predictor.config.refine = args.refine
+        predictor = predictor.with_refine(args.refine)
     return run, predictor
 
 
@@ -350,9 +308,9 @@ def _evaluate(args) -> int:
     write_rows_csv(csv_path, rows)
     metrics["csv"] = str(csv_path)
     if args.json:
-        from model.progress import _clean
+        from model.progress import json_safe
 
-        print(json.dumps(_clean(metrics), indent=2))
+        print(json.dumps(json_safe(metrics), indent=2))
         return 0
     _print_evaluation(run, metrics)
     return 0

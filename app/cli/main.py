@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 
@@ -57,7 +58,7 @@ class _VersionAction(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sphericity",
-        description="Sphericity Studio: LV sphericity ground truth and an SI model. "
+        description="Sphericity Studio: LV sphericity readings, reference SI and an SI model. "
         "Without a command, opens the window.",
     )
     parser.add_argument("--version", action=_VersionAction)
@@ -65,20 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module_name, help_text) in COMMANDS.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
         sub_parser.set_defaults(_module=module_name)
-        module = _maybe_import(module_name)
-        if module is not None:
-            module.add_arguments(name, sub_parser)
+        # Argument definitions are cheap; heavy imports inside command modules happen in run().
+        importlib.import_module(module_name).add_arguments(name, sub_parser)
     return parser
-
-
-def _maybe_import(module_name: str):
-    # Argument definitions are cheap; heavy imports inside command modules happen in run().
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
 
 
 def _take_trailing_files(parser, module, args, extra: list[str]) -> None:
@@ -98,12 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if args.command is None and not extra:
         args = parser.parse_args(["gui"])
-    module = _maybe_import(args._module) if args.command else None
+    module = importlib.import_module(args._module) if args.command else None
     if extra:
         _take_trailing_files(parser, module, args, extra)
-    if module is None:
-        print(f"sphericity {args.command}: not available in this build", file=sys.stderr)
-        return 2
+    _start_log(args.command)
     try:
         return int(module.run(args.command, args) or 0)
     except KeyboardInterrupt:
@@ -127,6 +115,19 @@ def _report_error(command: str, exc: Exception) -> int:
         text = f"unexpected error ({type(exc).__name__}: {printable_name(first_line)})"
     print(f"sphericity {command}: {text}", file=sys.stderr)
     return 1
+
+
+def _start_log(command: str) -> None:
+    from core import __version__
+    from core.logs import configure_logging
+
+    try:
+        configure_logging()
+    except OSError as exc:  # an unwritable data folder must not stop the command
+        print(f"sphericity: no log file ({exc.strerror})", file=sys.stderr)
+        return
+    # The command's name only: its arguments name projects and files.
+    logging.getLogger("app").info("sphericity-studio %s: %s", __version__, command)
 
 
 if __name__ == "__main__":

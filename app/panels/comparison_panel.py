@@ -7,8 +7,6 @@ variability" is a figure on screen, not a claim.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -24,12 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.panels.plot_widget import PlotWidget
-from core.model_si import model_si, run_si_kind
+from core.comparison import ComparisonPoints, agreement_metrics, comparison_points
 from core.stats import (
-    AGREEMENT_STATUSES,
     bland_altman,
-    reader_agreement,
-    reader_pairs,
     regression_metrics,
 )
 
@@ -47,38 +42,6 @@ METRIC_ROWS = (
     ("loa_high", "95 % limit (high)", "+.4f"),
     ("icc_2_1", "ICC(2,1)", ".3f"),
 )
-
-
-@dataclass(frozen=True)
-class ComparisonPoints:
-    """Paired model and reference SI with what colours and shapes each point."""
-
-    image_ids: np.ndarray
-    model_si: np.ndarray
-    reference_si: np.ndarray
-    sources: list[str]
-    splits: list[str | None]
-
-
-def comparison_points(project, run_id: int, *, split: str | None = None) -> ComparisonPoints:
-    """Images that have both a reference SI and a prediction of `run_id`."""
-    run = project.run(run_id)
-    kind = run_si_kind(run)
-    predictions = project.predictions(run_id)
-    references = project.reference_si_map()
-    ids = sorted(set(predictions) & set(references))
-    infos = project.images(ids)  # one batched read, not one transaction per image
-    if split is not None:
-        ids = [i for i in ids if infos[i].split == split]
-    values = [model_si(predictions[i], kind) for i in ids]
-    model = [np.nan if v is None else v for v in values]
-    return ComparisonPoints(
-        image_ids=np.asarray(ids, dtype=np.int64),
-        model_si=np.asarray(model, dtype=float),
-        reference_si=np.asarray([references[i] for i in ids], dtype=float),
-        sources=[infos[i].source for i in ids],
-        splits=[infos[i].split for i in ids],
-    )
 
 
 class ComparisonPanel(QWidget):
@@ -227,35 +190,8 @@ class ComparisonPanel(QWidget):
                 self.metrics_table.setItem(row, col, QTableWidgetItem(text))
 
     def agreement_metrics(self) -> tuple[dict, dict]:
-        """(reader vs reader, model vs reader mean) on images read by two or more annotators.
-
-        Readings that accepted a model suggestion unchanged are left out (core.stats decides).
-        """
-        readings = self._project.readings()
-        pairs = reader_pairs(readings, statuses=AGREEMENT_STATUSES)
-        readers: dict = {}
-        if len(pairs) >= 2:
-            a, b = np.asarray(pairs, dtype=float).T
-            readers = dict(regression_metrics(a, b))
-        predictions = self._model_predictions()
-        agreement = reader_agreement(readings, predictions, model_si_key="si")
-        if agreement.image_ids:
-            readers["icc_2_1"] = agreement.readers_icc_2_1
-            readers["n"] = len(agreement.image_ids)
-        model = {}
-        pair = agreement.model_vs_reader_mean
-        if pair is not None and pair.n >= 2:
-            ba = pair.bland_altman
-            model = {"n": pair.n, "icc_2_1": pair.icc_2_1, "bias": ba.bias}
-            model.update(loa_low=ba.low, loa_high=ba.high)
-        return readers, model
-
-    def _model_predictions(self) -> dict[int, dict] | None:
-        if self._run_id is None:
-            return None
-        kind = run_si_kind(self._project.run(self._run_id))
-        predictions = self._project.predictions(self._run_id)
-        return {i: {"si": model_si(p, kind)} for i, p in predictions.items()}
+        """(reader vs reader, model vs reader mean) of the shown run (see core.comparison)."""
+        return agreement_metrics(self._project, self._run_id)
 
     def _on_pick(self, event) -> None:
         gid = event.artist.get_gid()

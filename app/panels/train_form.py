@@ -1,12 +1,15 @@
-"""The training form, built from `sphericity train`'s own arguments: one home for the defaults."""
+"""The training form, built from the one schema of training options (model.config's TrainConfig).
+
+`sphericity train` builds its options from the same schema, so defaults, help texts and ranges
+have one home.
+"""
 
 from __future__ import annotations
 
-import argparse
+from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QLineEdit,
@@ -14,100 +17,88 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-# Arguments the panel fills itself, never shown in the form.
-HIDDEN = {"help", "project", "progress", "run_name"}
+from model.config import TrainOption, train_options
 
-
-def train_actions() -> list[argparse.Action]:
-    """The optional arguments of `sphericity train`, as argparse defines them."""
-    from app.cli.main import build_parser
-
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    train = sub.choices["train"]
-    return [a for a in train._actions if a.option_strings and a.dest not in HIDDEN]
+NOT_SET = "not set"
 
 
 class TrainForm(QWidget):
-    """One editor per `train` option; `arguments()` gives the command line for the child."""
+    """One editor per training option; `arguments()` gives the command line for the child."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._editors: dict[str, tuple[argparse.Action, QWidget]] = {}
+        self._editors: dict[str, tuple[TrainOption, QWidget]] = {}
         layout = QFormLayout(self)
-        for action in train_actions():
-            editor = _editor_for(action)
-            editor.setToolTip(action.help or "")
-            label = action.option_strings[-1].lstrip("-").replace("-", " ")
-            layout.addRow(label.capitalize(), editor)
-            self._editors[action.dest] = (action, editor)
+        for option in train_options():
+            editor = _editor_for(option)
+            editor.setToolTip(option.help)
+            layout.addRow(option.title, editor)
+            self._editors[option.dest] = (option, editor)
+
+    def options(self) -> list[TrainOption]:
+        """The options the form shows, in order."""
+        return [option for option, _editor in self._editors.values()]
 
     def arguments(self) -> list[str]:
         """Only the options that differ from their defaults, so the child's defaults rule."""
         args: list[str] = []
-        for action, editor in self._editors.values():
-            value = _value_of(action, editor)
-            if value == action.default or value in ("", None):
+        for option, editor in self._editors.values():
+            value = _value_of(option, editor)
+            if value == option.default:
                 continue
-            flag = action.option_strings[-1]
-            if isinstance(action, argparse._StoreTrueAction):
-                args.append(flag)
+            if option.kind is bool:
+                args.append(option.flag)
             else:
-                args += [flag, str(value)]
+                args += [option.flag, str(value)]
         return args
 
-    def value(self, dest: str):
-        action, editor = self._editors[dest]
-        return _value_of(action, editor)
+    def value(self, dest: str) -> Any:
+        option, editor = self._editors[dest]
+        return _value_of(option, editor)
 
-    def set_value(self, dest: str, value) -> None:
-        editor = self._editors[dest][1]
+    def set_value(self, dest: str, value: Any) -> None:
+        option, editor = self._editors[dest]
+        value = option.check(value)
         if isinstance(editor, QCheckBox):
-            editor.setChecked(bool(value))
-        elif isinstance(editor, QComboBox):
-            editor.setCurrentText(str(value))
+            editor.setChecked(value)
         elif isinstance(editor, QSpinBox | QDoubleSpinBox):
-            editor.setValue(value)
+            editor.setValue(editor.minimum() if value is None else value)
         else:
             editor.setText("" if value is None else str(value))
 
 
-def _editor_for(action: argparse.Action) -> QWidget:
-    if isinstance(action, argparse._StoreTrueAction):
+def _editor_for(option: TrainOption) -> QWidget:
+    if option.kind is bool:
         box = QCheckBox()
-        box.setChecked(bool(action.default))
+        box.setChecked(bool(option.default))
         return box
-    if action.choices:
-        combo = QComboBox()
-        combo.addItems([str(c) for c in action.choices])
-        combo.setCurrentText(str(action.default))
-        return combo
-    if action.type is int:
+    if option.kind is int and option.low is not None:
         spin = QSpinBox()
-        spin.setRange(0, 1_000_000)
-        spin.setValue(int(action.default or 0))
-        if action.default is None:
-            spin.setSpecialValueText("not set")  # 0 stands for "leave it to the command"
+        # An optional number gets one step below its range that reads "not set" (None).
+        low = int(option.low) - (1 if option.optional else 0)
+        spin.setRange(low, int(option.high))
+        if option.optional:
+            spin.setSpecialValueText(NOT_SET)
+        spin.setValue(low if option.default is None else int(option.default))
         return spin
-    if action.type is float:
+    if option.kind is float and option.low is not None:
         spin = QDoubleSpinBox()
-        spin.setDecimals(6)
-        spin.setRange(0.0, 1e6)
-        spin.setSingleStep(abs(action.default or 0.1) / 10 or 0.1)
-        spin.setValue(float(action.default or 0.0))
+        spin.setDecimals(6 if option.low < 0.01 else 1)  # a learning rate needs its digits
+        spin.setRange(float(option.low), float(option.high))
+        spin.setSingleStep(abs(option.default or 0.1) / 10 or 0.1)
+        spin.setValue(float(option.default))
         return spin
-    edit = QLineEdit("" if action.default is None else str(action.default))
+    edit = QLineEdit("" if option.default is None else str(option.default))
+    if option.optional:
+        edit.setPlaceholderText(NOT_SET)
     return edit
 
 
-def _value_of(action: argparse.Action, editor: QWidget):
+def _value_of(option: TrainOption, editor: QWidget) -> Any:
     if isinstance(editor, QCheckBox):
         return editor.isChecked()
-    if isinstance(editor, QComboBox):
-        text = editor.currentText()
-        return type(action.default)(text) if action.default is not None else text
     if isinstance(editor, QSpinBox | QDoubleSpinBox):
         value = editor.value()
-        return None if action.default is None and value == 0 else value
+        return None if option.optional and value == editor.minimum() else value
     text = editor.text().strip()
-    return text or None
+    return text or (None if option.optional else option.default)

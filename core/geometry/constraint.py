@@ -89,6 +89,16 @@ def drag_width_endpoint(lm: Landmarks, which: str, pos: Point, spacing: Spacing)
     return _place(lm, frame, level, s1, dragged)
 
 
+def perpendicular_width(lm: Landmarks, spacing: Spacing) -> Landmarks:
+    """Landmarks whose width is made perpendicular to the long axis in mm (predicted ones).
+
+    W1 is "dragged" onto its own position: the width moves to W1's level and both ends keep
+    their mm distances from the axis, so W1 stays and W2 lands on the perpendicular. The one
+    rule for the model's landmark SI and for a suggestion's draft.
+    """
+    return drag_width_endpoint(lm, "w1", lm.w1, spacing)
+
+
 def _same_side(offset_mm: float, side_of: float, min_mm: float) -> float:
     """offset_mm's distance, on the side of side_of, at least min_mm from the axis."""
     distance = abs(offset_mm) if offset_mm * side_of > 0.0 else 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 from core.imaging.deid import content_key, pseudonym
 from core.imaging.dicom import DicomHeader, decode_dicom, dicomdir_files, is_dicom, read_header
@@ -46,6 +47,15 @@ def decode_path(path: str, secret: str | bytes, limits: Limits | None = None) ->
     raise ImageReadError("not an image: not a DICOM, NIfTI, PNG, TIFF or JPEG file")
 
 
+def decode_unkept(path: str, limits: Limits | None = None) -> DecodedFile:
+    """Decode a file that no project keeps (prediction on loose files).
+
+    Its pseudonymous series and subject keys are made with a one-off random secret, so they
+    link to nothing: they are never stored, and nothing identifying is derived from the file.
+    """
+    return decode_path(path, secrets.token_bytes(32), limits)
+
+
 def read_labels(path: str, limits: Limits | None = None) -> list:
     """Integer label frames of a mask file (NIfTI, or gray / palette PNG or TIFF)."""
     kind = classify(path)
@@ -70,6 +80,7 @@ __all__ = [
     "decode_nifti",
     "decode_path",
     "decode_raster",
+    "decode_unkept",
     "dicomdir_files",
     "is_dicom",
     "pseudonym",

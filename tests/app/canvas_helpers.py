@@ -11,6 +11,7 @@ from app.canvas import ReadingCanvas
 from app.undo import EditCommand
 from core.edits import ReadingDoc
 from core.geometry import Landmarks, Spacing
+from core.phantom import generate_frame
 
 
 def ellipse_frame(
@@ -40,11 +41,7 @@ def ellipse_frame(
 
 
 def truth_frame():
-    """The phantom frame when core.phantom exists, else the synthetic ellipse."""
-    try:
-        from core.phantom import generate_frame
-    except ImportError:
-        return ellipse_frame()
+    """A phantom frame with its exact landmarks."""
     frame = generate_frame(3)
     return frame.pixels, frame.spacing, frame.landmarks
 

@@ -3,13 +3,15 @@
 import numpy as np
 import pytest
 
-from app.panels.comparison_panel import ComparisonPanel, comparison_points
+from app.panels.comparison_panel import ComparisonPanel
 from app.panels.runs_panel import RunsPanel
-from app.panels.train_form import TrainForm, train_actions
+from app.panels.train_form import TrainForm
+from core.comparison import comparison_points
 from core.geometry import Landmarks, Spacing
 from core.runs import ACTIVE_RUN_SETTING, active_run_id
 from core.stats import regression_metrics
 from core.store import Project
+from model.config import train_options
 
 
 def _landmarks(width: float) -> Landmarks:
@@ -56,15 +58,38 @@ def project(tmp_path):
     project.close()
 
 
-def test_train_form_shows_the_cli_defaults_and_sends_only_changes(qtbot):
+def test_train_form_shows_the_schema_defaults_and_sends_only_changes(qtbot):
     form = TrainForm()
     qtbot.addWidget(form)
-    defaults = {a.dest: a.default for a in train_actions()}
-    assert "epochs" in defaults and "batch" in defaults
-    assert form.value("epochs") == defaults["epochs"]
+    options = {o.dest: o for o in train_options()}
+    assert [o.dest for o in form.options()] == list(options)
+    assert {dest: form.value(dest) for dest in options} == {
+        dest: o.default for dest, o in options.items()
+    }
     assert form.arguments() == []
-    form.set_value("epochs", defaults["epochs"] + 1)
-    assert form.arguments() == ["--epochs", str(defaults["epochs"] + 1)]
+    form.set_value("epochs", options["epochs"].default + 1)
+    form.set_value("threads", 2)
+    form.set_value("no_rotation", True)
+    expected = ["--epochs", str(options["epochs"].default + 1), "--threads", "2", "--no-rotation"]
+    assert form.arguments() == expected
+    form.set_value("threads", None)  # back to "not set"
+    assert form.value("threads") is None and "--threads" not in form.arguments()
+    with pytest.raises(ValueError, match="at most 5"):
+        form.set_value("freeze", 6)
+
+
+def test_train_form_arguments_parse_to_the_config_they_show(qtbot):
+    from app.cli.main import build_parser
+    from model.config import config_from_options
+
+    form = TrainForm()
+    qtbot.addWidget(form)
+    for dest, value in {"epochs": 3, "lr": 0.002, "max_images": 50, "weights": "w.pt"}.items():
+        form.set_value(dest, value)
+    args = build_parser().parse_args(["train", "p.sphericity", *form.arguments()])
+    config = config_from_options({o.dest: getattr(args, o.dest) for o in form.options()})
+    assert (config.epochs, config.lr, config.max_images, config.weights) == (3, 0.002, 50, "w.pt")
+    assert config.threads is None and config.augment.rotation_deg == 180.0
 
 
 def test_runs_panel_lists_activates_and_deletes(qtbot, project, tmp_path):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 from window_helpers import make_project, open_window, place_reading
 
 from app.cine import DEFAULT_FRAME_INTERVAL_MS, frame_interval_ms
 from app.settings import AppSettings
+from core.geometry import Spacing
+from core.store import Project
 
 
 class _Frame:
@@ -71,3 +74,23 @@ def test_window_level_is_remembered_per_series(qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.session.image.frame_index == 1)
     assert window.canvas.window() == (500.0, 300.0)
     assert window.status.window_label.text() == "W/L 300 / 500"
+
+
+def test_next_image_needing_my_reading_goes_on_past_the_first_500(qtbot, tmp_path):
+    # More unread images than any one page of candidates: the next one after the current image
+    # must come next, not the first unread image of the project.
+    path = tmp_path / "big.sphericity"
+    rng = np.random.default_rng(0)
+    with Project.create(path) as project:
+        series_id = project.add_series("cine-big", view="4CH")
+        for index in range(520):
+            pixels = rng.integers(0, 4000, (16, 16), dtype=np.uint16)
+            project.add_image(series_id, pixels, frame_index=index, spacing=Spacing(1.5, 1.5))
+    window = open_window(qtbot, path)
+    ids = [i.id for i in window.project.list_images(limit=None, order_by="id")]
+    window.open_image(ids[509])
+    window.actions["nav.next_needing"].trigger()
+    qtbot.waitUntil(lambda: window.session.image.id == ids[510])
+    window.open_image(ids[-1])
+    window.actions["nav.next_needing"].trigger()  # past the last one: back to the first
+    qtbot.waitUntil(lambda: window.session.image.id == ids[0])

@@ -6,7 +6,6 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-import pytest
 from window_helpers import make_project, open_window
 
 from app.dialogs.import_dialog import ImportDialog
@@ -83,7 +82,6 @@ def test_cancel_stops_the_import_cooperatively(qtbot, tmp_path):
 
 
 def test_real_importer_imports_png_files(qtbot, tmp_path):
-    pytest.importorskip("core.importer")
     from PIL import Image
 
     files = []

@@ -10,17 +10,10 @@ from PySide6.QtWidgets import QApplication
 from window_helpers import drag, make_project, open_window
 
 from app.browser import MODEL_DIFFERENCE_BRUSH
-from app.suggest import (
-    ApplySuggestion,
-    SuggestionSource,
-    accepted_unchanged,
-    source_from_record,
-    suggestion_record,
-)
-from core.edits import ConfirmSuggested, EditHistory, ReadingDoc, SetLandmarks
+from core.edits import SetLandmarks
 from core.geometry import LANDMARK_NAMES, Landmarks
-from core.stats import suggestion_unchanged
 from core.store import Project
+from core.suggestion import accepted_unchanged, suggestion_unchanged
 
 
 def _shifted(lm: Landmarks, dx: float) -> Landmarks:
@@ -61,50 +54,6 @@ def _project_with_run(tmp_path, *, model_si=(0.40, 0.90, 0.55)):
     return path, truths, ids, run_id
 
 
-# -- the suggestion record, without a window -----------------------------------------------------
-
-
-def _lm() -> Landmarks:
-    return Landmarks((50, 10), (40, 90), (60, 90), (30, 50), (70, 50))
-
-
-def test_suggestion_record_tells_unchanged_from_moved_points():
-    predicted = _lm()
-    source = SuggestionSource(4, predicted)
-    doc = ReadingDoc()
-    history = EditHistory(doc)
-    history.push(ApplySuggestion(predicted))
-    record = suggestion_record(source, doc)
-    assert record["run_id"] == 4 and record["pending"] == list(LANDMARK_NAMES)
-    assert all(record["points"].values())
-    assert suggestion_unchanged(record, doc.landmarks)  # statistics leave it out
-    history.push(ConfirmSuggested())
-    record = suggestion_record(source, doc)
-    assert record["pending"] == [] and accepted_unchanged(record) == list(LANDMARK_NAMES)
-    assert suggestion_unchanged(record, doc.landmarks)
-    moved = predicted.replace(apex=(52.0, 8.0))
-    history.push(SetLandmarks(doc.landmarks, moved, moved=("apex",)))
-    record = suggestion_record(source, doc)
-    assert record["points"]["apex"] is False
-    assert accepted_unchanged(record) == ["hinge_a", "hinge_b", "w1", "w2"]
-    assert not suggestion_unchanged(record, doc.landmarks)  # the reader's own work now
-    history.undo()
-    history.undo()
-    history.undo()
-    assert doc.landmarks is None and doc.suggested is None
-
-
-def test_record_round_trips_to_the_doc_marks():
-    predicted = _lm()
-    doc = ReadingDoc(predicted, None, {"w1": True, "w2": True})
-    record = suggestion_record(SuggestionSource(2, predicted), doc)
-    source, marks = source_from_record(record)
-    assert source == SuggestionSource(2, predicted)
-    assert marks == {"w1": True, "w2": True}
-    assert source_from_record({"apex": True}) == (None, {"apex": True})  # core.edits' own shape
-    assert source_from_record(None) == (None, None)
-
-
 def _key(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
     """A key press as the user makes it: to the focused canvas of the active window."""
     window.raise_()
@@ -122,7 +71,7 @@ def test_inspector_shows_model_si_beside_mine_and_the_reference(qtbot, tmp_path)
     window = open_window(qtbot, path, "rita", "reviewer")
     box, project = window.model_box, window.project
     reference = project.reference_si(ids[0])
-    assert box.title() == f"Model: run {run_id} (SI head)"
+    assert box.title() == f"Model: run {run_id} (regression head)"
     assert box.model_si_label.text() == "0.400"
     assert box.reference_si_label.text() == f"{reference:.3f}"
     assert box.difference_label.text() == f"{0.40 - reference:+.3f}"
@@ -172,8 +121,8 @@ def test_a_flagged_prediction_says_why_in_the_model_box(qtbot, tmp_path):
     assert label.isHidden()
 
 
-def test_a_flagged_landmark_prediction_shows_the_si_heads_value(qtbot, tmp_path):
-    path, _truths, ids, run_id = _project_with_run(tmp_path)  # SI head 0.40, 0.90, 0.55
+def test_a_flagged_landmark_prediction_shows_the_regression_heads_value(qtbot, tmp_path):
+    path, _truths, ids, run_id = _project_with_run(tmp_path)  # regression head 0.40, 0.90, 0.55
     with Project.open(path) as project:
         project.update_run(run_id, model_si_kind="landmarks")  # landmarks say 0.5 everywhere
         row = project.predictions(run_id)[ids[1]]
@@ -186,7 +135,7 @@ def test_a_flagged_landmark_prediction_shows_the_si_heads_value(qtbot, tmp_path)
     window.open_image(ids[1])
     qtbot.waitUntil(lambda: window.session.image.id == ids[1])
     assert box.model_si_label.text() == "0.900"
-    assert box.flags_label.text().endswith("The model SI here is the SI head's.")
+    assert box.flags_label.text().endswith("The model SI here is the regression head's.")
 
 
 def test_annotators_see_model_si_but_no_reference_or_difference(qtbot, tmp_path):

@@ -9,7 +9,6 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication
@@ -86,7 +85,6 @@ def _save(image: QImage, out_dir: Path, name: str) -> Path:
 
 
 def test_screenshots(qtbot, tmp_path, styled):
-    pytest.importorskip("core.phantom")
     path = tmp_path / "demo.sphericity"
     image_id, truths = build_demo(path)
 

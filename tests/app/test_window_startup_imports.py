@@ -6,6 +6,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import core
 
 SCRIPT = textwrap.dedent(
@@ -34,6 +36,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a child process opening the window
 def test_window_and_model_docks_leave_torch_unloaded(tmp_path):
     here = Path(__file__).parent
     root = Path(core.__file__).resolve().parents[1]

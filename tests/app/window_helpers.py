@@ -13,36 +13,13 @@ from app.main_window import MainWindow
 from app.session import Identity
 from app.settings import AppSettings
 from core.geometry import Landmarks, Spacing
+from core.phantom import generate_frame
 from core.store import Project
-
-
-def ellipse_frame(seed: int, rows: int = 160, cols: int = 128):
-    """A bright elliptic cavity with exact landmarks: long axis vertical, width at the centre."""
-    rng = np.random.default_rng(seed)
-    spacing = Spacing(1.6, 1.4)
-    cy, cx = rows * 0.5, cols * 0.5
-    ry, rx = rows * (0.30 + 0.02 * rng.random()), cols * (0.22 + 0.04 * rng.random())
-    yy, xx = np.mgrid[0:rows, 0:cols]
-    inside = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 <= 1.0
-    pixels = (300 + 900 * inside + rng.normal(0, 20, (rows, cols))).clip(0).astype(np.uint16)
-    half_chord = rx * np.sqrt(1 - 0.8**2)
-    truth = Landmarks(
-        apex=(cx, cy - ry),
-        hinge_a=(cx - half_chord, cy + ry * 0.8),
-        hinge_b=(cx + half_chord, cy + ry * 0.8),
-        w1=(cx - rx, cy),
-        w2=(cx + rx, cy),
-    )
-    return pixels, spacing, truth
 
 
 @functools.cache
 def truth_frames(n: int) -> list[tuple[np.ndarray, Spacing, Landmarks]]:
-    """n frames with exact landmarks: core.phantom's when it exists, else synthetic ellipses."""
-    try:
-        from core.phantom import generate_frame
-    except ImportError:
-        return [ellipse_frame(seed) for seed in range(n)]
+    """n phantom frames with their exact landmarks."""
     frames = [generate_frame(seed) for seed in range(n)]
     return [(f.pixels, f.spacing, f.landmarks) for f in frames]
 

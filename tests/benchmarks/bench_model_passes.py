@@ -62,7 +62,7 @@ def _summary(values) -> dict:
 
 
 def measure(predictor: Predictor, samples, refine: int) -> dict:
-    predictor.config.refine = refine
+    predictor = predictor.with_refine(refine)
     frames = [(s.pixels, s.spacing) for s in samples]
     start = time.perf_counter()
     preds = predictor.predict(frames)
@@ -128,7 +128,6 @@ def main() -> int:
     predictor = Predictor.from_checkpoint(checkpoint, device=args.device)
     default_refine = predictor.config.refine
     results = [measure(predictor, samples, int(r)) for r in args.refine.split(",")]
-    predictor.config.refine = default_refine
     report = {
         "run": run.id,
         "split": args.split,

@@ -1,6 +1,7 @@
 """Grad-CAM: sign on a constructed case, shape and field of view on a real frame grid."""
 
 import numpy as np
+import pytest
 import torch
 from synthetic_lv import ellipse_frame
 from torch import nn
@@ -37,6 +38,7 @@ def test_sign_on_a_constructed_case():
     assert (cam[0, :, 4:] < -0.99).all()
 
 
+@pytest.mark.slow  # a ResNet50
 def test_map_lies_on_the_frame_grid_within_the_field_of_view():
     cfg = TrainConfig(size=64, coarse_size=64, fov_mm=100.0)
     torch.manual_seed(0)

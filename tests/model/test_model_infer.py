@@ -27,7 +27,7 @@ POINTS = np.array([[50.0, 10.0], [40.0, 60.0], [60.0, 60.0], [38.0, 35.0], [62.0
 
 
 def _trained_like_model() -> SIModel:
-    """A model whose batch norms hold non-trivial statistics and whose SI head is not zero."""
+    """A model whose batch norms hold non-trivial statistics and a non-zero regression head."""
     torch.manual_seed(0)
     model = SIModel()
     model.train()
@@ -38,6 +38,7 @@ def _trained_like_model() -> SIModel:
     return model.eval()
 
 
+@pytest.mark.slow  # a ResNet50
 def test_folded_batch_norm_gives_the_same_outputs():
     model = _trained_like_model()
     fused = fused_for_inference(model)
@@ -48,9 +49,10 @@ def test_folded_batch_norm_gives_the_same_outputs():
         a, b = model(x), fused(x)
     assert torch.allclose(a["si"], b["si"], atol=1e-5)
     assert torch.allclose(a["heatmaps"], b["heatmaps"], atol=1e-4)
-    assert a["si"].std() > 0  # the SI head is not a constant here
+    assert a["si"].std() > 0  # the regression head is not a constant here
 
 
+@pytest.mark.slow  # a ResNet50
 @pytest.mark.skipif(not cpu_has_fast_bf16(), reason="this CPU has no fast bf16: fp32 predicts")
 def test_bf16_weights_predict_what_float32_predicts():
     model = _trained_like_model()
@@ -68,10 +70,13 @@ def test_bf16_weights_predict_what_float32_predicts():
     assert (pa - pb).abs().sum(-1).max() < 0.05  # the heatmaps hardly move
 
 
+@pytest.mark.slow  # a ResNet50
 @pytest.mark.parametrize("refine", [0, 1, 2])
 def test_each_refining_pass_is_one_more_forward(refine):
-    cfg = TrainConfig(**{**CFG.to_dict(), "augment": CFG.augment, "refine": refine})
-    predictor = Predictor(SIModel(), cfg, choose_device("cpu", amp=False))
+    loaded = Predictor(SIModel(), CFG, choose_device("cpu", amp=False))
+    predictor = loaded.with_refine(refine)
+    assert predictor.config.refine == refine
+    assert loaded.config.refine == TrainConfig().refine  # the loaded run's config is left alone
     calls = []
     predictor.model.register_forward_hook(lambda *_: calls.append(1))
     pixels, _, _ = ellipse_frame(3)
@@ -117,6 +122,7 @@ def test_each_flag_fires_on_its_own():
     assert plausibility_flags(0.55, low_width, 0.5, 0.5) == ()
 
 
+@pytest.mark.slow  # a ResNet50
 def test_stored_rows_carry_the_flags():
     predictor = Predictor(SIModel(), CFG, choose_device("cpu", amp=False))
     pixels, _, _ = ellipse_frame(4)
@@ -127,6 +133,7 @@ def test_stored_rows_carry_the_flags():
     assert set(row["confidence"]) == {"apex", "hinge_a", "hinge_b", "w1", "w2", "flags"}
 
 
+@pytest.mark.slow  # a ResNet50
 def test_loose_files_are_read_by_the_importers_readers(tmp_path):
     from pydicom.data import get_testdata_file
 
@@ -156,6 +163,7 @@ def test_loose_files_are_read_by_the_importers_readers(tmp_path):
     assert "flags" in rows[0]
 
 
+@pytest.mark.slow  # a ResNet50
 def test_a_flagged_prediction_of_a_landmark_run_takes_the_regression_si():
     predictor = Predictor(SIModel(), CFG, choose_device("cpu", amp=False), "landmarks")
     pixels, _, _ = ellipse_frame(5)

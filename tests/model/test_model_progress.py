@@ -6,7 +6,7 @@ import math
 import os
 import signal
 
-from model.progress import CancelFlag, human_reporter, jsonl_reporter
+from model.progress import CancelFlag, human_reporter, json_safe, jsonl_reporter
 
 
 def test_jsonl_lines_are_strict_json():
@@ -33,3 +33,9 @@ def test_sigterm_sets_the_cancel_flag_and_handlers_are_restored():
         os.kill(os.getpid(), signal.SIGTERM)
         assert flag.is_set()
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_json_safe_turns_non_finite_numbers_into_null_at_any_depth():
+    value = {"a": [1.0, math.nan, (math.inf, -math.inf)], "b": {"c": 2, "d": "x"}}
+    assert json_safe(value) == {"a": [1.0, None, [None, None]], "b": {"c": 2, "d": "x"}}
+    json.dumps(json_safe(value), allow_nan=False)  # strict JSON now

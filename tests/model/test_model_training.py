@@ -39,6 +39,7 @@ def _fixed_loss(t: Trainer) -> float:
         return float(t.loss(fine, pts, ts.si, coarse, cpts))
 
 
+@pytest.mark.slow  # a ResNet50
 def test_two_steps_lower_the_loss():
     torch.manual_seed(0)
     t = _trainer(lr=3e-4, augment=AugmentConfig(rotation_deg=0.0, shift_mm=0.0, intensity=False))
@@ -48,6 +49,7 @@ def test_two_steps_lower_the_loss():
     assert _fixed_loss(t) < before
 
 
+@pytest.mark.slow  # a ResNet50
 def test_checkpoint_round_trip(tmp_path):
     t = _trainer()
     path = save_checkpoint(

@@ -8,6 +8,7 @@ from model import weights
 from model.network import SIModel, load_backbone
 
 
+@pytest.mark.slow  # a ResNet50
 def test_backbone_loads_from_a_local_file(tmp_path):
     torch.manual_seed(0)
     reference = torchvision.models.resnet50()

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 from core.geometry import Landmarks, Spacing
+from core.phantom import generate_frame
 
 HYPERLINK = '=HYPERLINK("http://example.invalid","click")'
-ANISOTROPIC = Spacing(1.5, 1.25)  # row_mm, col_mm: different on purpose
-BASE_LANDMARKS = Landmarks((40.0, 8.0), (22.0, 50.0), (58.0, 52.0), (22.5, 30.0), (57.5, 30.0))
 
 
 @dataclass
@@ -22,14 +21,7 @@ class SmallProject:
 
 
 def _frame(seed: int, dtype) -> tuple[np.ndarray, Spacing, Landmarks]:
-    """A phantom frame when core.phantom exists, else a tiny seeded array."""
-    try:
-        from core.phantom import generate_frame
-    except ImportError:
-        rng = np.random.default_rng(seed)
-        high = 255 if dtype == np.uint8 else 4000
-        pixels = rng.integers(0, high, size=(64, 80)).astype(dtype)
-        return pixels, ANISOTROPIC, BASE_LANDMARKS
+    """A phantom frame (16-bit, or scaled to 8-bit) with its exact landmarks."""
     frame = generate_frame(seed, shape=(96, 112))
     pixels = frame.pixels if dtype == np.uint16 else (frame.pixels >> 8).astype(np.uint8)
     return pixels, frame.spacing, frame.landmarks

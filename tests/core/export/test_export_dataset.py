@@ -168,6 +168,7 @@ print(summary.images, peak)
 """
 
 
+@pytest.mark.slow  # a child process
 def test_dataset_export_streams_pixels(tmp_path):
     """Peak memory stays far below the project's total pixel size (one frame at a time).
 

@@ -1,11 +1,10 @@
 """Privacy, extended to the exports: identifying DICOM strings never reach a CSV, a PNG, the
 COCO file or the DICOM export (frames and measurement reports).
 
-Runs once the importer (core.importer.import_paths) and the shared byte-search helper
-(tests/core/privacy_helpers.py: assert_no_identifiers(paths, needles)) exist; skips until then.
+The proof never skips: the importer and the byte search of tests/core/privacy_helpers.py are
+imported like any other module, so a missing one fails the test.
 """
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -13,11 +12,11 @@ import pytest
 from core.export import export_csv
 from core.export_dataset import export_dataset
 from core.geometry import Landmarks
+from core.importer import import_paths
 from core.interop.coco import export_coco
 from core.interop.dicom_export import export_dicom
 from core.store import Project
-
-HELPERS = Path(__file__).resolve().parents[1] / "privacy_helpers.py"
+from tests.core.privacy_helpers import assert_no_identifiers
 
 IDENTIFIERS = {
     "PatientName": "Needleman^Jane^Q",
@@ -41,16 +40,6 @@ IDENTIFIERS = {
 }
 
 
-def _privacy_helpers():
-    pytest.importorskip("core.importer", reason="core.importer has not landed yet")
-    if not HELPERS.is_file():
-        pytest.skip("tests/core/privacy_helpers.py has not landed yet")
-    spec = importlib.util.spec_from_file_location("export_privacy_helpers", HELPERS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _identifying_dicom(path: Path) -> Path:
     import pydicom
     from pydicom.data import get_testdata_file
@@ -64,9 +53,6 @@ def _identifying_dicom(path: Path) -> Path:
 
 
 def test_exports_carry_no_identifiers(tmp_path, monkeypatch):
-    helpers = _privacy_helpers()
-    from core.importer import import_paths
-
     monkeypatch.setenv("SPHERICITY_HOME", str(tmp_path / "home"))
     dicom = _identifying_dicom(tmp_path / "identifying.dcm")
     with Project.create(tmp_path / "p.sphericity") as project:
@@ -86,9 +72,9 @@ def test_exports_carry_no_identifiers(tmp_path, monkeypatch):
     dicom = sorted((tmp_path / "dicom").rglob("*.dcm"))
     assert [p.name for p in dicom] == ["IM_0001.dcm", "SR_0001.dcm"]
     written += [*dicom, tmp_path / "coco.json", *sorted((tmp_path / "coco").iterdir())]
-    helpers.assert_no_identifiers(written, list(IDENTIFIERS.values()))
+    assert_no_identifiers(written, list(IDENTIFIERS.values()))
     # The check must be able to fail: a planted identifier is found.
     planted = tmp_path / "planted.csv"
     planted.write_text("x," + IDENTIFIERS["PatientName"])
     with pytest.raises(AssertionError):
-        helpers.assert_no_identifiers([planted], [IDENTIFIERS["PatientName"]])
+        assert_no_identifiers([planted], [IDENTIFIERS["PatientName"]])

@@ -4,7 +4,7 @@ import math
 
 import pytest
 from geometry_strategies import canonical_landmarks, transform
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from core.geometry import (
@@ -12,9 +12,12 @@ from core.geometry import (
     Landmarks,
     Spacing,
     default_width,
+    distance_mm,
     drag_axis_point,
     drag_width_endpoint,
     measure,
+    midpoint,
+    perpendicular_width,
     snap_mid_length,
     swap_roles_if_needed,
     validate_landmarks,
@@ -218,3 +221,38 @@ def test_swap_of_a_width_at_the_hinge_midpoint_still_crosses():
     assert swapped
     validate_landmarks(out)
     assert abs(cos_width_axis(out, ISO)) < 1e-12
+
+
+@given(
+    canonical_landmarks(),
+    st.floats(-10.0, 10.0),
+    st.floats(-10.0, 10.0),
+    st.sampled_from([ISO, Spacing(1.5, 0.8)]),
+)
+def test_perpendicular_width_keeps_w1_and_puts_w2_on_the_perpendicular(built, dx, dy, spacing):
+    lm, _length, _width = built
+    tilted = lm.replace(w2=(lm.w2[0] + dx, lm.w2[1] + dy))  # a predicted, not quite square width
+    # W1 stays where it is unless it lies within 1 % of the axis length of the axis (then it is
+    # pushed out to that distance, as every width end is).
+    length_mm = distance_mm(tilted.apex, midpoint(tilted.hinge_a, tilted.hinge_b), spacing)
+    assume(_offset_mm(tilted, tilted.w1, spacing) > 0.011 * length_mm)
+    try:
+        fixed = perpendicular_width(tilted, spacing)
+    except GeometryError:
+        return  # W2 pushed onto the axis: nothing to make perpendicular
+    assert_points(fixed.w1, tilted.w1, abs_tol=1e-6)
+    assert abs(cos_width_axis(fixed, spacing)) < 1e-9
+    assert (fixed.apex, fixed.hinge_a, fixed.hinge_b) == (
+        tilted.apex,
+        tilted.hinge_a,
+        tilted.hinge_b,
+    )
+    assert perpendicular_width(fixed, spacing) == pytest.approx(fixed)  # already perpendicular
+
+
+def _offset_mm(lm: Landmarks, p, spacing: Spacing) -> float:
+    """Distance in mm of point p from the long axis line."""
+    mx, my = (lm.hinge_a[0] + lm.hinge_b[0]) / 2, (lm.hinge_a[1] + lm.hinge_b[1]) / 2
+    ax, ay = (lm.apex[0] - mx) * spacing.col_mm, (lm.apex[1] - my) * spacing.row_mm
+    vx, vy = (p[0] - mx) * spacing.col_mm, (p[1] - my) * spacing.row_mm
+    return abs(ax * vy - ay * vx) / math.hypot(ax, ay)

@@ -12,6 +12,7 @@ from core.imaging import (
     Limits,
     classify,
     decode_path,
+    decode_unkept,
     read_labels,
 )
 
@@ -159,3 +160,10 @@ def test_png_bomb_header_refused_without_decoding(tmp_path):
     (tmp_path / "bomb.png").write_bytes(bytes(data))
     with pytest.raises(ImageReadError, match="over the size limit"):
         decode_path(str(tmp_path / "bomb.png"), SECRET)
+
+
+def test_unkept_files_decode_alike_with_keys_that_link_to_nothing(tmp_path):
+    path = str(png_file(tmp_path / "loose.png", np.arange(64, dtype=np.uint8).reshape(8, 8)))
+    kept, first, second = decode_path(path, SECRET), decode_unkept(path), decode_unkept(path)
+    np.testing.assert_array_equal(first.frames[0].pixels, kept.frames[0].pixels)
+    assert len({kept.series_key, first.series_key, second.series_key}) == 3

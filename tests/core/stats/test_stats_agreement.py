@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from core.geometry import Landmarks
-from core.stats import icc_2_1, reader_agreement, reader_pairs, suggestion_unchanged
+from core.stats import icc_2_1, reader_agreement, reader_pairs
 
 LANDMARKS = Landmarks((50, 10), (30, 90), (70, 90), (28, 50), (72, 50))
 NAMES = {1: "ann", 2: "ben", 3: "cai"}
@@ -79,16 +79,6 @@ def test_unchanged_suggestions_are_left_out_and_counted():
     assert result.n_excluded_suggested == 1
     assert result.image_ids == (10, 11, 12, 14)
     assert reader_agreement(rows, exclude_suggested=False).image_ids == (10, 11, 12, 13, 14)
-
-
-def test_suggestion_record_with_landmarks_compares_positions():
-    record = {"run_id": 3, "landmarks": LANDMARKS.to_dict()}
-    assert suggestion_unchanged(record, LANDMARKS)
-    assert not suggestion_unchanged(record, LANDMARKS.replace(apex=(50, 11)))
-    assert suggestion_unchanged({"points": dict.fromkeys(LANDMARKS.to_dict(), "accepted")})
-    assert not suggestion_unchanged({"points": {"apex": "accepted"}})  # other points unknown
-    assert not suggestion_unchanged(None) and not suggestion_unchanged({})
-    assert not suggestion_unchanged({"apex": "moved", "w1": True})
 
 
 def test_three_readers_pairs_and_complete_cases():

@@ -6,10 +6,10 @@ import json
 
 import pytest
 from PIL import Image
-from synthetic_lv import ellipse_frame, ellipse_project
 
 from app.cli.main import main
 from core.store import Project
+from tests.model.synthetic_lv import ellipse_frame, ellipse_project
 
 TINY = ["--size", "64", "--coarse-size", "64", "--fov-mm", "120", "--batch", "4", "--epochs", "1"]
 
@@ -76,3 +76,20 @@ def test_train_without_labels_fails_clearly(tmp_path, capsys):
     Project.create(path).close()
     assert main(["train", path, *TINY]) == 1
     assert "no labelled training images" in capsys.readouterr().err
+
+
+def test_train_options_come_from_the_schema_with_their_ranges(capsys, monkeypatch):
+    from model.config import train_options
+
+    monkeypatch.setenv("COLUMNS", "250")  # argparse wraps help to the terminal's width
+
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "p.sphericity", "--freeze", "6"])
+    assert stop.value.code == 2
+    assert "--freeze must be at most 5" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    shown = capsys.readouterr().out
+    for option in train_options():
+        assert option.flag in shown
+    assert "(default 20; 1 to 1000)" in shown  # epochs: default and range from TrainConfig

@@ -4,10 +4,10 @@ import json
 import sqlite3
 
 import pytest
-from store_helpers import SPACING, frame, landmarks
 
 from app.cli.main import main
 from core.store import Project, migrations
+from tests.core.store.store_helpers import SPACING, frame, landmarks
 
 
 def test_init_creates_a_project_and_refuses_to_overwrite(tmp_path, capsys):
