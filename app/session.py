@@ -17,6 +17,7 @@ from app.suggest import ApplySuggestion, SuggestionSource, source_from_record, s
 from app.undo import EditCommand
 from core.edits import ReadingDoc
 from core.geometry import GeometryError, Spacing, drag_width_endpoint, measure
+from core.plausibility import plausibility_problems
 from core.store import ConflictError, StoreError
 
 LOCKED_STATUSES = frozenset({"submitted", "approved"})
@@ -195,7 +196,16 @@ class AnnotationSession(QObject):
             self.problem.emit(f"Not saved yet, the project is busy or unavailable: {exc}")
             return False
         self._after_write(saved)
+        self._warn_if_implausible()
         return True
+
+    def _warn_if_implausible(self) -> None:
+        """A saved reading far from a real heart is kept, with a warning (core.plausibility)."""
+        if self.image.spacing is None:
+            return
+        problems = plausibility_problems(self.doc.landmarks, self.image.spacing)
+        if problems:
+            self.notice.emit("Saved, but check it: " + "; ".join(problems) + ".")
 
     def _after_write(self, saved) -> None:
         self.reading = saved
