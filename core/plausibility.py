@@ -36,5 +36,13 @@ def plausibility_problems(landmarks: Landmarks, spacing: Spacing) -> list[str]:
     return problems
 
 
+def limits_text() -> str:
+    """The limits in words, for help texts: 'annulus 15-50 mm, long axis 40-140 mm, SI 0.3-1'."""
+    return (
+        f"annulus {ANNULUS_MM[0]:g}-{ANNULUS_MM[1]:g} mm, "
+        f"long axis {LONG_AXIS_MM[0]:g}-{LONG_AXIS_MM[1]:g} mm, SI {SI_RANGE[0]:g}-{SI_RANGE[1]:g}"
+    )
+
+
 def _digits(unit: str) -> int:
     return 1 if unit else 2
