@@ -1,28 +1,33 @@
 """Label maps to readings: landmarks (and the cavity contour) from an LV blood-pool mask.
 
 The apex is the cavity border point farthest in mm from the hinge midpoint and W1-W2 is the
-longest cavity chord perpendicular (in mm) to the long axis (DESIGN.md, core.phantom.truth). The
-mitral hinge points are the two ends of the valve stretch of the cavity border, where the cavity
-border, the myocardium and the atrium meet. Label maps draw the base in different ways, so the
-valve stretch is found from what lies beyond each border point: a ray leaves every border vertex
-along its outward normal (in mm) and records how much myocardium it crosses (`myo_mm`) and which
-label it reaches next.
+longest cavity chord perpendicular (in mm) to the long axis (DESIGN.md, core.phantom.truth).
 
-- With an atrium label: the valve is the border that faces the atrium, i.e. whose ray reaches
-  the atrium crossing nothing but myocardium, and less of it than the wall is thick
-  (`VALVE_WALL_FRACTION` of the median wall thickness, at least `MIN_THIN_PX` pixels). That holds
-  where the atrium touches the cavity along the whole valve, where the myocardium wraps the base
-  and the atrium touches the cavity along a sliver only, and where one or two myocardium pixels
-  separate them everywhere; it ends where the myocardium thickens into the wall, whose rays run
-  sideways to the outside of the heart.
-- Without an atrium label (or when no ray finds the atrium): the border stretch touching no
-  myocardium, as long as the myocardium is open at the base.
-- When the myocardium wraps the whole cavity: the basal opening is inferred as the stretch where
-  the myocardium is thinner than the wall, on the border facing the base. The base is the blunt
-  end of the cavity's long (principal) axis: the end where the cavity is wider near its tip.
+The mitral hinge points are where the cavity border, the myocardium and the atrium meet: the two
+ends of the valve stretch of the cavity border. Label maps draw the base in different ways (the
+atrium touching the cavity along the whole valve, or only along a sliver because the myocardium
+label wraps the base, or nowhere behind one or two myocardium pixels; no atrium label at all), so
+the valve stretch is found from what lies beyond each border vertex: a ray leaves it along the
+outward normal (in mm) and records how much myocardium it crosses and which label it meets next.
 
-Gaps of up to `GAP_MM` in a stretch (a stray pixel of the map) are bridged; the longest stretch is
-the valve. A map that supports none of these is refused with the reason.
+1. With an atrium label, the valve is the border facing the atrium: its rays reach the atrium
+   crossing nothing but myocardium, and less of it than the wall is thick (ATRIUM_WALL_FRACTION
+   of the median thickness along all rays; at least MIN_THIN_PX pixels). It ends where the
+   myocardium thickens into the wall, whose rays run sideways out of the heart.
+2. Without an atrium label (or when no ray reaches it): the border touching no myocardium,
+   where the myocardium ring is open at the base, together with the border where the ring
+   closes over the base thinner than the wall (VALVE_WALL_FRACTION of the median) and that
+   faces the base (within 60 degrees, on the basal half). The base is the blunt end of the
+   cavity's principal axis (wider near its tip). A thin ring with holes counts as one stretch.
+   Anything else is refused with the reason.
+
+Thickness is a running median over five border vertices, so one stray pixel makes no edge; gaps
+up to GAP_MM are bridged and the longest stretch is the valve. Each hinge is then placed to
+sub-pixel: a line is fitted to the valve stretch, the border is followed from near the
+stretch's end while it stays within CORNER_TOL_PX of that line, and the hinge is where that line
+meets a parabola fitted to the next WALL_FIT_MM of wall (a straight wall line would carry the
+wall's curvature past the corner). Where the wall runs nearly along the valve line, or the fit
+lands far from the border, the stretch's end vertex is the hinge.
 """
 
 from __future__ import annotations
@@ -33,20 +38,16 @@ import numpy as np
 
 from core.geometry import GeometryError, Landmarks, Spacing, contour_measure
 
-VALVE_WALL_FRACTION = (
-    0.6  # without an atrium: a basal myocardium thinner than this share of the wall
-)
-ATRIUM_WALL_FRACTION = (
-    0.85  # myocardium between cavity and atrium thinner than this share of the wall
-)
-CORNER_TOL_PX = 1.25  # the valve border stays this close to the valve line
-CORNER_SLACK_PX = 3.0  # the corner is looked for this many pixels either side of the run's end
-WALL_FIT_MM = 30.0  # the wall curve is fitted over this much border (mm) beyond the hinge
-CORNER_MIN_SINE = 0.4  # valve and wall lines closer than about 24 degrees: no corner to find
-MIN_THIN_PX = 1.6  # ... and at least this thin counts (one pixel crossed at a slant)
+ATRIUM_WALL_FRACTION = 0.85  # myocardium between cavity and atrium: thinner than the wall
+VALVE_WALL_FRACTION = 0.6  # no atrium, closed ring: the basal myocardium is this much thinner
+MIN_THIN_PX = 1.6  # thin counts at least up to this (one pixel crossed at a slant)
 RAY_MM = 30.0  # rays look this far past the cavity border
 GAP_MM = 1.5  # gaps up to this long inside a valve stretch are bridged
-BASE_FACING_COS = 0.5  # without an atrium: a basal border faces within 60 degrees of the base
+BASE_FACING_COS = 0.5  # no atrium, closed ring: basal border faces within 60 degrees of the base
+CORNER_TOL_PX = 1.25  # the valve border stays this close to the valve line (one pixel step)
+CORNER_SLACK_PX = 3.0  # the corner is looked for this far either side of the stretch's end
+WALL_FIT_MM = 30.0  # the wall is fitted over this much border beyond the corner
+CORNER_MIN_SINE = 0.4  # wall and valve line closer than about 24 degrees: no corner to fit
 OUTSIDE, EDGE, BACK_IN = -1, -2, -3  # what a ray meets: ran out in myocardium, image edge, cavity
 
 
@@ -126,13 +127,11 @@ def mitral_hinges(
         thin = myo_mm <= max(ATRIUM_WALL_FRACTION * wall_mm, floor_mm)
         valve = _longest_run(thin & (rays.beyond == la), steps_mm)
     if valve is None and (labels == myo).any():
-        open_base = (rays.myo_mm == 0) & (rays.beyond >= 0) & (rays.beyond != lv)
-        valve = _longest_run(open_base, steps_mm)
-    if valve is None:
-        thin = (myo_mm <= max(VALVE_WALL_FRACTION * wall_mm, floor_mm)) & (rays.myo_mm > 0)
+        open_base = (myo_mm == 0) & (rays.beyond >= 0) & (rays.beyond != lv)
+        thin = myo_mm <= max(VALVE_WALL_FRACTION * wall_mm, floor_mm)
         basal = _facing_base(contour, normals, labels == lv, spacing)
         outside = (rays.beyond >= 0) | (rays.beyond == EDGE)
-        valve = _longest_run(thin & basal & outside, steps_mm)
+        valve = _longest_run(open_base | (thin & basal & outside), steps_mm)
     if valve is None:
         raise GeometryError(
             "cannot find the mitral valve in the mask: no atrium beyond the LV cavity, and the "

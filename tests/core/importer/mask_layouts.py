@@ -45,6 +45,7 @@ class Shape:
     gap_px: float = 2.5  # "sliver": the gap in the wrap where the atrium touches the cavity
     gap_offset: float = 0.0  # "sliver": where the gap sits, as a fraction of across_mm
     rv: bool = False
+    wrap_px: float | None = None  # the layout's wrap thickness (WRAP_PX) unless given
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ def _draw(layout: str, sh: Shape, u: np.ndarray, v: np.ndarray, pixel_mm: float)
     outer_b = b + sh.apex_wall_frac * wall
     outer = (u / (a + wall)) ** 2 + (v / outer_b) ** 2 <= 1.0
     outer_half = (a + wall) * math.sqrt(max(0.0, 1.0 - (base / outer_b) ** 2))
-    wrap_mm = WRAP_PX.get(layout, 0.0) * pixel_mm
+    wrap_px = WRAP_PX.get(layout, 0.0) if sh.wrap_px is None else sh.wrap_px
+    wrap_mm = wrap_px * pixel_mm
     wrap = (v > base) & (v <= base + wrap_mm) & (np.abs(u) <= outer_half)
     if layout == "sliver":
         wrap &= np.abs(u - sh.gap_offset * a) > 0.5 * sh.gap_px * pixel_mm
