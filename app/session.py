@@ -15,6 +15,7 @@ from PySide6.QtGui import QUndoStack
 from app.undo import EditCommand
 from core.edits import ReadingDoc
 from core.geometry import GeometryError, spacing_or_unknown
+from core.plausibility import plausibility_problems
 from core.store import ConflictError, StoreError
 from core.suggestion import (
     ApplySuggestion,
@@ -196,7 +197,16 @@ class AnnotationSession(QObject):
             self.problem.emit(f"Not saved yet, the project is busy or unavailable: {exc}")
             return False
         self._after_write(saved)
+        self._warn_if_implausible()
         return True
+
+    def _warn_if_implausible(self) -> None:
+        """A saved reading far from a real heart is kept, with a warning (core.plausibility)."""
+        if self.image.spacing is None:
+            return
+        problems = plausibility_problems(self.doc.landmarks, self.image.spacing)
+        if problems:
+            self.notice.emit("Saved, but check it: " + "; ".join(problems) + ".")
 
     def _after_write(self, saved) -> None:
         self.reading = saved

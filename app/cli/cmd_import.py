@@ -19,6 +19,21 @@ exit status:
   {EXIT_FAILED}  nothing was imported: every file failed, or the project could not be opened
   {EXIT_PARTIAL}  partial: some files were imported and some failed (each failure is listed)
 """
+EXIT_REFUSED = EXIT_PARTIAL  # import-masks: some labelled frames refused (listed), the rest stored
+
+
+def _masks_epilog() -> str:
+    from core.plausibility import limits_text
+
+    return (
+        "One reading per frame whose label map has the LV label: give one mask frame (read on "
+        "the ED frame) or one per frame of a cine (NIfTI, or as many frames as the image). "
+        "Frames without the LV label are imported unread. A frame is refused, listed with the "
+        "reason and imported unread when no mitral valve is found in its map or its reading is "
+        f"outside the plausible ranges ({limits_text()}). Exit status: 0 every labelled frame "
+        f"stored; {EXIT_REFUSED} some frames refused; 1 errors (unreadable files, masks that do "
+        "not fit the image, no frame with the LV label)."
+    )
 
 
 def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
@@ -28,8 +43,17 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         parser.formatter_class = argparse.RawDescriptionHelpFormatter
         parser.add_argument("paths", metavar="PATH", nargs="+", help="files or folders to import")
     else:
-        parser.add_argument("image_path", metavar="IMAGE_PATH", help="the image (or cine) file")
-        parser.add_argument("mask_path", metavar="MASK_PATH", help="its label map (NIfTI or PNG)")
+        parser.epilog = _masks_epilog()
+        parser.add_argument(
+            "image_path",
+            metavar="IMAGE_PATH",
+            help="the image or cine file (or a folder with the frame files of one cine)",
+        )
+        parser.add_argument(
+            "mask_path",
+            metavar="MASK_PATH",
+            help="its label map (NIfTI or PNG), one frame or one per frame",
+        )
         parser.add_argument(
             "--labels",
             default="lv=1,myo=2,la=4",
@@ -144,14 +168,29 @@ def _import_masks(project, args: argparse.Namespace) -> int:
 
     labels = parse_labels(args.labels)
     report = import_paths(project, [args.image_path], spacing_mm=args.spacing_mm)
-    image_ids = report.images_by_path.get(args.image_path)
+    image_ids = _image_ids(project, report, args.image_path)
     if not image_ids:
         _print_report(report)
         return 1
     return _save_mask_readings(project, image_ids, args.mask_path, labels)
 
 
+def _image_ids(project, report, image_path: str) -> list[int]:
+    """The frames of the image (or of the one cine in a folder of frame files), in frame order."""
+    ids = report.images_by_path.get(image_path)
+    if ids is not None or not os.path.isdir(image_path):
+        return ids or []
+    infos = [project.image(i) for file_ids in report.images_by_path.values() for i in file_ids]
+    series = {info.series_key for info in infos}
+    if len(series) > 1:
+        raise ValueError(
+            f"the folder holds {len(series)} series: give one file, or a folder of one cine"
+        )
+    return [info.id for info in sorted(infos, key=lambda info: info.frame_index)]
+
+
 def _targets(project, image_ids: list[int], n_masks: int) -> list[int]:
+    """The image each mask frame belongs to: one mask per frame, or one mask for the ED frame."""
     if n_masks == len(image_ids):
         return image_ids
     if n_masks == 1:
@@ -164,36 +203,66 @@ def _targets(project, image_ids: list[int], n_masks: int) -> list[int]:
 
 
 def _save_mask_readings(project, image_ids, mask_path: str, labels: dict) -> int:
-    from core.geometry import GeometryError
     from core.imaging import read_labels
-    from core.masks import reading_from_mask
 
     masks = read_labels(mask_path)
-    annotator = project.ensure_annotator(MASK_ANNOTATOR)
-    saved = 0
-    for image_id, mask in zip(_targets(project, image_ids, len(masks)), masks, strict=False):
+    pairs = list(zip(_targets(project, image_ids, len(masks)), masks, strict=True))
+    for image_id, mask in pairs:  # every frame checked before anything is stored
         info = project.image(image_id)
         if tuple(mask.shape) != tuple(info.shape):
             raise ValueError(f"the mask is {mask.shape} pixels, the image {info.shape}")
         if info.spacing is None:
             raise ValueError("the image's pixel spacing is unknown: give --spacing-mm")
-        if not (mask == labels["lv"]).any():
+    labelled = [(i, m) for i, m in pairs if (m == labels["lv"]).any()]
+    if not labelled:
+        print(f"no frame of the mask has the LV label {labels['lv']}: check --labels")
+        return 1
+    annotator = project.ensure_annotator(MASK_ANNOTATOR)
+    saved, refused, seen = 0, 0, set()
+    for image_id, mask in labelled:
+        if image_id in seen:  # identical frames are stored once: the first mask reads it
             continue
-        try:
-            landmarks, contour = reading_from_mask(mask, info.spacing, **labels)
-            existing = project.reading(image_id, annotator)
-            reading = project.save_reading(
-                image_id,
-                annotator,
-                landmarks,
-                contour=contour,
-                status="submitted",
-                expected_version=None if existing is None else existing.version,
-            )
-        except GeometryError as exc:
-            print(f"image {image_id} (frame {info.frame_index}): {exc}", file=sys.stderr)
-            continue
-        saved += 1
-        print(f"image {image_id} (frame {info.frame_index}): SI {reading.si:.3f}")
+        seen.add(image_id)
+        ok = _save_one(project, image_id, mask, labels, annotator)
+        saved, refused = saved + ok, refused + (not ok)
+    _print_mask_summary(saved, refused, len(pairs) - len(labelled))
+    if refused:
+        return EXIT_REFUSED
+    return 0
+
+
+def _save_one(project, image_id: int, mask, labels: dict, annotator: int) -> bool:
+    """Store the reading of one labelled frame; False (the reasons printed) when refused."""
+    from core.geometry import GeometryError
+    from core.masks import reading_from_mask
+    from core.plausibility import plausibility_problems
+
+    info = project.image(image_id)
+    where = f"frame {info.frame_index} (image {image_id})"
+    try:
+        landmarks, contour = reading_from_mask(mask, info.spacing, **labels)
+        problems = plausibility_problems(landmarks, info.spacing)
+    except GeometryError as exc:
+        problems = [str(exc)]
+    if problems:
+        print(f"{where}: refused, imported unread: {'; '.join(problems)}")
+        return False
+    existing = project.reading(image_id, annotator)
+    reading = project.save_reading(
+        image_id,
+        annotator,
+        landmarks,
+        contour=contour,
+        status="submitted",
+        expected_version=None if existing is None else existing.version,
+    )
+    print(f"{where}: SI {reading.si:.3f}")
+    return True
+
+
+def _print_mask_summary(saved: int, refused: int, unlabelled: int) -> None:
     print(f"saved {saved} readings by {MASK_ANNOTATOR!r} (submitted)")
-    return 0 if saved else 1
+    if refused:
+        print(f"{refused} frames refused (reasons above): imported unread")
+    if unlabelled:
+        print(f"{unlabelled} frames without the LV label: imported unread")
