@@ -21,16 +21,20 @@ from pydicom.filewriter import write_dataset, write_file_meta_info
 MIB = 1 << 20
 REPO = Path(__file__).resolve().parents[3]
 
+# The peak is the process's own VmHWM (its address space's high-water RSS, new at exec), not
+# getrusage's ru_maxrss: Linux carries ru_maxrss across exec, so a child started by vfork from a
+# big test process would report the parent's size.
 PEAK_SCRIPT = """
-import json, resource, sys
+import json, sys
 from core.imaging import ImageReadError, decode_path
 try:
     decoded = decode_path(sys.argv[1], b"key")
     outcome = f"decoded {len(decoded.frames)} frames"
 except ImageReadError as exc:
     outcome = f"refused: {exc}"
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-print(json.dumps({"peak_mb": peak_mb, "outcome": outcome}))
+with open("/proc/self/status") as status:
+    hwm_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+print(json.dumps({"peak_mb": hwm_kb / 1024, "outcome": outcome}))
 """
 
 

@@ -1,6 +1,6 @@
 """Hostile files: deflate bombs, lying NIfTI headers, pipes and devices, PNGs missing rows.
 
-Memory peaks are measured in a fresh process (ru_maxrss), never in the test process.
+Memory peaks are measured in a fresh process (its VmHWM), never in the test process.
 """
 
 from __future__ import annotations
