@@ -57,14 +57,14 @@ def draw_grid(
     spacing = Spacing(round(float(row_mm), 6), round(float(col_mm), 6))
     extent = np.array([cols * col_mm, rows * row_mm])
     shift_mm = rng.uniform(-fam.offset, fam.offset, 2) * extent
-    matrix = _pose(rng, fam)
+    matrix = draw_pose(rng, fam)
     to_scene = Affine(matrix, shift_mm - matrix @ heart_centre)
     to_px = Affine(np.diag([1.0 / col_mm, 1.0 / row_mm]), np.array([cols - 1, rows - 1]) / 2.0)
     phase_axis = 0 if rows <= cols else 1  # the shorter side is usually phase encoded
     return Grid((rows, cols), spacing, to_scene.then(to_px), phase_axis)
 
 
-def _pose(rng: np.random.Generator, fam: Family) -> np.ndarray:
+def draw_pose(rng: np.random.Generator, fam: Family) -> np.ndarray:
     """The chest's orientation in the frame: scanner planning tilts the 4-chamber plane (a
     rotation within +-rotation_deg), some sites display it turned by a quarter or half turn,
     and left-right or up-down flipped."""
