@@ -172,6 +172,10 @@ def _banding(rng, xx, yy, heart_px, size) -> np.ndarray:
     grad = rng.normal(0.0, 0.4, 2)
     phase = 0.5 * r2 / first**2 + grad[0] * (xx - heart_px[0]) / size
     phase = phase + grad[1] * (yy - heart_px[1]) / size
+    # the field is never a clean quadratic (air-tissue interfaces, shim): wavy, broken bands
+    # (and the heart, where the shim is set, stays clear of them)
+    wave = rng.uniform(0.15, 0.35) * smooth_field(rng, xx.shape, 3)
+    phase = phase + wave * np.clip(r2 / first**2, 0.0, 1.0)
     dist = np.abs(np.mod(phase, 1.0) - 0.5)
     width = rng.uniform(0.015, 0.05)
     return (1.0 - rng.uniform(0.5, 0.95) * np.exp(-((dist / width) ** 2))).astype(np.float32)

@@ -181,7 +181,13 @@ def _cavity_details(rng, p, sides: Sides, mitral_open) -> tuple[list, list]:
         root = border[i] - 3.0 * inward  # anchored in the wall; the cavity mask cuts it
         # the muscle runs along the wall toward the leaflet tips, its head off the wall
         tip = border[i] + np.array([-length_frac * lat[-1][0], 0.0]) + inward * 0.6 * width_mm
-        inside.append((lab.PAPILLARY, strand(root, tip, width_mm, rng.normal(0, 2.0), 0.3)))
+        # a rounded finger, broad where the cavity border cuts it, a round head toward the valve
+        along = tip - root
+        length = max(float(np.linalg.norm(along)), 1.0)
+        angle = float(np.arctan2(along[1], along[0]))
+        radii = (0.5 * length + 1.0, 0.5 * width_mm)
+        body = blob(rng, tuple(root + 0.5 * along), radii, angle_rad=angle, irregular=0.06, n=32)
+        inside.append((lab.PAPILLARY, body))
     lo, hi = p["trab_width"]
     for _ in range(p["n_trab"]):
         on_lat = rng.random() < 0.7  # mostly on the free wall and toward the apex
