@@ -104,7 +104,7 @@ class _Series:
         labels[lv] = lab.LV_BLOOD
         # papillary muscles and trabeculae only ever cover cavity pixels: the compact border
         # (and so the truth) stays the cavity polygon's
-        labels = np.where(lv, paint_labels(state.inside, to_px, labels), labels)
+        _paint_inside(state.inside, to_px, labels, lv, cavity_px)
         labels = paint_labels(state.over, to_px, labels)
         clean = self.tissues.intensities(labels)
         blood = labels == lab.LV_BLOOD
@@ -139,6 +139,19 @@ class _Series:
             family=self.fam.name,
             tissue_labels=labels,
         )
+
+
+def _paint_inside(paint: list, to_px: Affine, labels: np.ndarray, lv, cavity_px) -> None:
+    """Paint (label, polygon) pairs onto `labels` in place, on cavity pixels only (painted in
+    the cavity's bounding box: a fraction of the frame)."""
+    rows, cols = labels.shape
+    c0, r0 = np.clip(np.floor(cavity_px.min(axis=0)).astype(int) - 1, 0, None)
+    c1 = min(int(np.ceil(cavity_px[:, 0].max())) + 2, cols)
+    r1 = min(int(np.ceil(cavity_px[:, 1].max())) + 2, rows)
+    box = (slice(r0, r1), slice(c0, c1))
+    shifted = Affine(to_px.matrix, to_px.offset - np.array([c0, r0], dtype=float))
+    painted = paint_labels(paint, shifted, np.ascontiguousarray(labels[box]))
+    labels[box] = np.where(lv[box], painted, labels[box])
 
 
 def _wrap_around(body: list, grid: Grid, tissues: Tissues) -> np.ndarray | None:

@@ -17,11 +17,14 @@ from core.store import Project
 
 
 def _frame(seed: int, family: str = "base"):
+    """(seed, (pixels, spacing, landmarks)) or (seed, None): only what the project stores
+    travels back from the worker (masks and label maps would triple the memory)."""
     try:
-        return seed, generate_frame(seed, family=family)
+        f = generate_frame(seed, family=family)
     except GeometryError as exc:  # a phantom the generator could not label: skip it
         print(f"skipped seed {seed}: {exc}", file=sys.stderr)
         return seed, None
+    return seed, (f.pixels, f.spacing, f.landmarks)
 
 
 def main(path: str, n: int, seed: int = 0, family: str = "base") -> None:
@@ -32,12 +35,13 @@ def main(path: str, n: int, seed: int = 0, family: str = "base") -> None:
         for s, f in frames:
             if f is None:
                 continue
-            key = PhantomSeries(s, [f], 0, None, None, family).key
+            pixels, spacing, landmarks = f
+            key = PhantomSeries(s, [], 0, None, None, family).key
             series = repo.add_series(key, source="synthetic")
             image, _ = repo.add_image(
-                series, f.pixels, frame_index=0, spacing=f.spacing, source="synthetic", is_ed=True
+                series, pixels, frame_index=0, spacing=spacing, source="synthetic", is_ed=True
             )
-            repo.save_reading(image, reader, f.landmarks, status="approved")
+            repo.save_reading(image, reader, landmarks, status="approved")
     print(f"{path}: {sum(f is not None for _, f in frames)} {family} phantoms")
 
 
