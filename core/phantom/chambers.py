@@ -173,39 +173,7 @@ def _cavity_details(rng, p, sides: Sides, mitral_open) -> tuple[list, list]:
     compact cavity; then mitral leaflets and flow voids."""
     lat, sep = sides
     centre = np.array([0.4 * lat[-1][0], 0.0])  # inside the cavity, for the inward normals
-    inside = []
-    for t_at, length_frac, width_mm, side in p["pap"]:
-        border = lat if side == "lat" else sep
-        i = int(np.searchsorted(T_GRID, t_at))
-        inward = _inward(border, i, centre)
-        root = border[i] - 3.0 * inward  # anchored in the wall; the cavity mask cuts it
-        # the muscle runs along the wall toward the leaflet tips, its head off the wall
-        tip = border[i] + np.array([-length_frac * lat[-1][0], 0.0]) + inward * 0.6 * width_mm
-        # a rounded finger, broad where the cavity border cuts it, a round head toward the valve
-        along = tip - root
-        length = max(float(np.linalg.norm(along)), 1.0)
-        angle = float(np.arctan2(along[1], along[0]))
-        radii = (0.5 * length + 1.0, 0.5 * width_mm)
-        body = blob(rng, tuple(root + 0.5 * along), radii, angle_rad=angle, irregular=0.06, n=32)
-        inside.append((lab.PAPILLARY, body))
-    lo, hi = p["trab_width"]
-    for _ in range(p["n_trab"]):
-        on_lat = rng.random() < 0.7  # mostly on the free wall and toward the apex
-        border = lat if on_lat else sep
-        i = int(np.searchsorted(T_GRID, rng.uniform(0.45 if on_lat else 0.7, 0.97)))
-        inward = _inward(border, i, centre)
-        turn = rng.uniform(-0.7, 0.7)
-        c, s = np.cos(turn), np.sin(turn)
-        direction = np.array([c * inward[0] - s * inward[1], s * inward[0] + c * inward[1]])
-        root = border[i] - 1.5 * inward
-        tip = border[i] + direction * rng.uniform(3.0, 11.0)
-        inside.append((lab.PAPILLARY, strand(root, tip, rng.uniform(lo, hi), rng.normal(0, 1.0))))
-    for _ in range(p["n_bridges"]):  # strands across the apex, wall to wall
-        j = int(np.searchsorted(T_GRID, rng.uniform(0.86, 0.96)))
-        start, end = lat[j] - 1.0 * _inward(lat, j, centre), sep[j] - 1.0 * _inward(sep, j, centre)
-        inside.append(
-            (lab.PAPILLARY, strand(start, end, rng.uniform(lo, hi), rng.normal(0, 2.0), 0.0))
-        )
+    inside = _papillary_muscles(rng, p, sides, centre) + _trabeculae(rng, p, sides, centre)
     a, b = sep[0], lat[0]
     over = [
         (lab.VALVE, _leaflet(a, b, mitral_open, 0.6)),
@@ -214,6 +182,51 @@ def _cavity_details(rng, p, sides: Sides, mitral_open) -> tuple[list, list]:
     if p["flow_void"]:
         over.append((lab.FLOW_VOID, _flow_void(rng, a, b, lat, mitral_open)))
     return inside, over
+
+
+def _papillary_muscles(rng, p, sides: Sides, centre: np.ndarray) -> list:
+    """Rounded fingers from the wall toward the leaflet tips, broad where the cavity border
+    cuts them (their root lies in the wall), a round head off the wall."""
+    lat, sep = sides
+    out = []
+    for t_at, length_frac, width_mm, side in p["pap"]:
+        border = lat if side == "lat" else sep
+        i = int(np.searchsorted(T_GRID, t_at))
+        inward = _inward(border, i, centre)
+        root = border[i] - 3.0 * inward
+        tip = border[i] + np.array([-length_frac * lat[-1][0], 0.0]) + inward * 0.6 * width_mm
+        along = tip - root
+        length = max(float(np.linalg.norm(along)), 1.0)
+        angle = float(np.arctan2(along[1], along[0]))
+        radii = (0.5 * length + 1.0, 0.5 * width_mm)
+        body = blob(rng, tuple(root + 0.5 * along), radii, angle_rad=angle, irregular=0.06, n=32)
+        out.append((lab.PAPILLARY, body))
+    return out
+
+
+def _trabeculae(rng, p, sides: Sides, centre: np.ndarray) -> list:
+    """Short muscle strands off the wall, mostly on the free wall and toward the apex, and a
+    few bridging the apex from wall to wall."""
+    lat, sep = sides
+    lo, hi = p["trab_width"]
+    out = []
+    for _ in range(p["n_trab"]):
+        on_lat = rng.random() < 0.7
+        border = lat if on_lat else sep
+        i = int(np.searchsorted(T_GRID, rng.uniform(0.45 if on_lat else 0.7, 0.97)))
+        inward = _inward(border, i, centre)
+        turn = rng.uniform(-0.7, 0.7)
+        c, s = np.cos(turn), np.sin(turn)
+        direction = np.array([c * inward[0] - s * inward[1], s * inward[0] + c * inward[1]])
+        root = border[i] - 1.5 * inward
+        tip = border[i] + direction * rng.uniform(3.0, 11.0)
+        out.append((lab.PAPILLARY, strand(root, tip, rng.uniform(lo, hi), rng.normal(0, 1.0))))
+    for _ in range(p["n_bridges"]):
+        j = int(np.searchsorted(T_GRID, rng.uniform(0.86, 0.96)))
+        start, end = lat[j] - _inward(lat, j, centre), sep[j] - _inward(sep, j, centre)
+        width = rng.uniform(lo, hi)
+        out.append((lab.PAPILLARY, strand(start, end, width, rng.normal(0, 2.0), 0.0)))
+    return out
 
 
 def _inward(border: np.ndarray, i: int, centre: np.ndarray) -> np.ndarray:

@@ -95,17 +95,22 @@ class _Series:
             air = ndimage.binary_erosion(body_labels == lab.AIR, iterations=3)
         return cls(int(seed), fam, view, heart, grid, tissues, scanner, body_labels, wrapped, air)
 
-    def frame(self, rng, c: float, mitral_open: float, index: int) -> PhantomFrame:
-        state = self.heart.state(c, mitral_open)
-        to_px, shape = self.grid.body_to_px, self.grid.shape
+    def _label_map(self, state) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Tissue labels of one phase, the cavity mask and the cavity polygon in pixels."""
+        to_px = self.grid.body_to_px
         cavity_px = to_px(state.cavity)
-        lv = mask_of(cavity_px, shape)
+        lv = mask_of(cavity_px, self.grid.shape)
         labels = paint_labels(state.under, to_px, self.body_labels)
         labels[lv] = lab.LV_BLOOD
         # papillary muscles and trabeculae only ever cover cavity pixels: the compact border
         # (and so the truth) stays the cavity polygon's
         _paint_inside(state.inside, to_px, labels, lv, cavity_px)
-        labels = paint_labels(state.over, to_px, labels)
+        return paint_labels(state.over, to_px, labels), lv, cavity_px
+
+    def frame(self, rng, c: float, mitral_open: float, index: int) -> PhantomFrame:
+        state = self.heart.state(c, mitral_open)
+        to_px, shape = self.grid.body_to_px, self.grid.shape
+        labels, lv, cavity_px = self._label_map(state)
         clean = self.tissues.intensities(labels)
         blood = labels == lab.LV_BLOOD
         flow = flow_field(cavity_px, lv, self.tissues.jet, 0.35 + 0.65 * mitral_open, c)
