@@ -90,3 +90,20 @@ def test_leaflets_move_with_the_phase_and_anatomy_stays_inside_in_every_frame():
         valves.append(f.tissue_labels == lab.VALVE)
     assert all(v.sum() > 3 for v in valves)
     assert any(not np.array_equal(valves[0], v) for v in valves[1:])
+
+
+def test_the_inflow_jet_changes_the_blood_along_the_axis_and_nothing_outside():
+    from core.phantom.render import flow_field, mask_of
+
+    # a cavity: hinge A (20, 10) -> apex (40, 90) -> hinge B (60, 10)
+    t = np.linspace(0.0, np.pi, 80)
+    cavity = np.stack([40.0 - 20.0 * np.cos(t), 10.0 + 80.0 * np.sin(t) ** 0.8], axis=1)
+    cavity = np.vstack([[20.0, 10.0], cavity[1:-1], [60.0, 10.0]])
+    lv = mask_of(cavity, (100, 80))
+    field = flow_field(cavity, lv, (0.15, -0.1), inflow=1.0, outflow=0.0)
+    assert (field[~lv] == 1.0).all()
+    assert field[lv].max() == pytest.approx(1.15, abs=0.01)  # the jet's peak, mid-way down
+    row, col = np.unravel_index(np.argmax(np.where(lv, field, 0)), field.shape)
+    assert 30 <= row <= 65 and abs(col - 40) <= 4
+    closed = flow_field(cavity, lv, (0.15, -0.1), inflow=0.0, outflow=1.0)
+    assert closed[lv].min() == pytest.approx(0.9, abs=0.02)  # the outflow tract darkens
