@@ -148,7 +148,7 @@ def _bias(rng, grid: Grid, heart_px, fam: Family, xx, yy) -> np.ndarray:
         front = grid.body_to_px.matrix @ np.array([0.0, -1.0])  # body y points to the back
         front /= max(float(np.linalg.norm(front)), 1e-9)
         depth = ((xx - heart_px[0]) * front[0] + (yy - heart_px[1]) * front[1]) / size
-        bias *= np.exp(rng.uniform(*fam.coil_strength) * 2.0 * depth)
+        bias *= np.exp(rng.uniform(*fam.coil_strength) * depth)
     bias = np.clip(bias, 0.25, None)
     r = int(np.clip(heart_px[1], 0, rows - 1))
     c = int(np.clip(heart_px[0], 0, cols - 1))

@@ -25,7 +25,8 @@ a probability; the heart shape, chest and SI distribution are the same in both f
 | pixel size                             | 1.3-1.95 mm          | 1.6-2.2 mm            |
 | matrix (rows, columns each)            | 156-256              | 128-224               |
 | arms in the field of view              | 3 in 10              | 7 in 10               |
-| coil shading (front-to-back log ratio) | 1 in 2, 0.15-0.5     | 9 in 10, 0.5-1.1      |
+| coil shading (log ratio, front to back | 1 in 2, 0.3-1.0      | 9 in 10, 1.0-2.2      |
+|   across one frame width)              |                      |                       |
 | k-space kept along phase encoding      | 0.50-0.90            | 0.40-0.65             |
 | thick-slice partial volume (weight)    | 0-0.25               | 0.2-0.45              |
 """
@@ -72,7 +73,7 @@ class Family:
     matrix: tuple[int, int]  # rows and columns each within
     p_arms: float
     p_coil: float
-    coil_strength: Range
+    coil_strength: Range  # log of the intensity ratio, front to back over one frame width
     phase_kspace: Range
     slice_blur: Range
 
@@ -103,7 +104,7 @@ BASE = Family(
     matrix=(156, 256),
     p_arms=0.3,
     p_coil=0.5,
-    coil_strength=(0.15, 0.5),
+    coil_strength=(0.3, 1.0),
     phase_kspace=(0.5, 0.9),
     slice_blur=(0.0, 0.25),
 )
@@ -134,7 +135,7 @@ SHIFTED = Family(
     matrix=(128, 224),
     p_arms=0.7,
     p_coil=0.9,
-    coil_strength=(0.5, 1.1),
+    coil_strength=(1.0, 2.2),
     phase_kspace=(0.40, 0.65),
     slice_blur=(0.2, 0.45),
 )
