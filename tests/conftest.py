@@ -1,7 +1,14 @@
-"""Shared test settings: hypothesis profiles (CI runs more examples)."""
+"""Shared test settings: hypothesis profiles (CI runs more examples) and the store's back ends.
+
+Tests that take `backend` (directly or through `project_url`) run once on SQLite and once on a
+real PostgreSQL server started for the session (tests/pg_server.py); `@pytest.mark.sqlite_only`
+keeps a test on SQLite. Without PostgreSQL binaries the server runs are skipped, except under
+CI=true, where they fail: CI must test both.
+"""
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=100, deadline=None)
@@ -9,3 +16,36 @@ settings.register_profile(
     "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("backend", ["sqlite"] if only else list(BACKENDS))
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server for the whole session (started on first use, removed at the end)."""
+    from pg_server import ServerUnavailable, start_server
+
+    try:
+        server = start_server()
+    except ServerUnavailable as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI must test PostgreSQL too: {exc}")
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def project_url(backend, tmp_path, request) -> str:
+    """Where a new project goes: a SQLite file, or a fresh, empty schema on the server."""
+    if backend == "sqlite":
+        return str(tmp_path / "test.sphericity")
+    return request.getfixturevalue("pg_server").schema_url()

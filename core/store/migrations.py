@@ -23,16 +23,19 @@ INSTALLED_PACKAGE = "sphericity_migrations"
 
 
 def migrations_dir() -> Path:
-    """The folder holding env.py and versions/: installed package first, else the source tree."""
+    """The folder holding env.py and versions/: the source tree this code runs from, else the
+    installed package."""
+    import core
+
+    # The checkout first: an editable install of another checkout in the same environment must
+    # not hand this code that checkout's migrations.
+    source_tree = Path(core.__file__).resolve().parents[1] / "alembic"
+    if (source_tree / "env.py").is_file():
+        return source_tree
     spec = importlib.util.find_spec(INSTALLED_PACKAGE)
     if spec is not None and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
-    import core
-
-    source_tree = Path(core.__file__).resolve().parents[1] / "alembic"
-    if not (source_tree / "env.py").is_file():
-        raise StoreError(f"the schema migrations are missing (looked for {source_tree}/env.py)")
-    return source_tree
+    raise StoreError(f"the schema migrations are missing (looked for {source_tree}/env.py)")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -7,6 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from core.store import Project, SchemaTooNewError, StoreError, migrations
 from core.store.engine import make_engine, to_url
@@ -99,6 +100,7 @@ def test_create_refuses_to_overwrite(tmp_path):
         Project.create(db_file)
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_connections_get_foreign_keys_wal_and_busy_timeout(project):
     with project.transaction(write=False) as repo:
         connection = repo.session.connection()
@@ -108,7 +110,7 @@ def test_sqlite_connections_get_foreign_keys_wal_and_busy_timeout(project):
 
 
 def test_foreign_keys_are_enforced(project):
-    with pytest.raises(Exception, match="FOREIGN KEY"), project.transaction() as repo:
+    with pytest.raises(IntegrityError, match=r"(?i)foreign key"), project.transaction() as repo:
         repo.session.execute(
             text(
                 "INSERT INTO readings (image_id, annotator_id, landmarks, si, status, note, "
