@@ -19,8 +19,8 @@ def _drift(connection) -> list:
     return compare_metadata(context, Base.metadata)
 
 
-def test_empty_database_upgraded_to_head_has_no_drift(tmp_path):
-    engine = make_engine(to_url(tmp_path / "empty.db"))
+def test_empty_database_upgraded_to_head_has_no_drift(project_url):
+    engine = make_engine(to_url(project_url))
     with engine.begin() as connection:
         migrations.upgrade(connection)
     with engine.connect() as connection:
@@ -29,8 +29,8 @@ def test_empty_database_upgraded_to_head_has_no_drift(tmp_path):
     engine.dispose()
 
 
-def test_head_to_base_to_head(tmp_path):
-    engine = make_engine(to_url(tmp_path / "roundtrip.db"))
+def test_head_to_base_to_head(project_url):
+    engine = make_engine(to_url(project_url))
     with engine.begin() as connection:
         migrations.upgrade(connection)
     with engine.begin() as connection:
