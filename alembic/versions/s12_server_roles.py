@@ -1,0 +1,28 @@
+"""Server roles: on PostgreSQL, group roles, GRANTs and row-level security (no-op on SQLite).
+
+The SQL and what it enforces are in core/store/server_roles.py.
+
+Revision ID: s12_server_roles
+Revises: 0001
+Create Date: 2026-12-01 21:30:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+from core.store import server_roles
+
+revision: str = "s12_server_roles"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    if server_roles.is_server(op.get_bind()):
+        server_roles.apply(op.get_bind())
+
+
+def downgrade() -> None:
+    if server_roles.is_server(op.get_bind()):
+        server_roles.remove(op.get_bind())
