@@ -9,7 +9,7 @@ Create Date: 2026-12-01 21:30:00
 
 from collections.abc import Sequence
 
-from alembic import op
+from alembic import context, op
 from core.store import server_roles
 
 revision: str = "s12_server_roles"
@@ -19,10 +19,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    if server_roles.is_server(op.get_bind()):
+    if context.is_offline_mode():  # SQL scripts (alembic upgrade --sql): the public schema
+        if op.get_context().dialect.name == "postgresql":
+            for statement in server_roles.apply_statements("public"):
+                op.execute(statement)
+    elif server_roles.is_server(op.get_bind()):
         server_roles.apply(op.get_bind())
 
 
 def downgrade() -> None:
-    if server_roles.is_server(op.get_bind()):
+    if context.is_offline_mode():
+        if op.get_context().dialect.name == "postgresql":
+            for statement in server_roles.remove_statements("public"):
+                op.execute(statement)
+    elif server_roles.is_server(op.get_bind()):
         server_roles.remove(op.get_bind())

@@ -148,17 +148,31 @@ def is_server(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql"
 
 
+def apply_statements(schema: str) -> list[str]:
+    """The SQL that sets up roles and permissions for a project in `schema`: group roles created
+    if missing (needs CREATEROLE), then functions, grants and policies."""
+    groups = [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{group}') "
+        f"THEN CREATE ROLE {group} NOLOGIN; END IF; END $$;"
+        for group in (ANNOTATOR, REVIEWER, CLINICIAN)
+    ]
+    return groups + _statements(FUNCTIONS + GRANTS + POLICIES, schema)
+
+
+def remove_statements(schema: str) -> list[str]:
+    """The SQL that undoes `apply_statements` (the cluster-wide group roles stay)."""
+    return _statements(REMOVE, schema)
+
+
 def apply(connection: Connection) -> None:
-    """Create the group roles if missing (needs CREATEROLE), then functions, grants, policies."""
-    for role in ROLES:
-        ensure_group(connection, group_role(role))
-    for statement in _statements(FUNCTIONS + GRANTS + POLICIES, connection):
+    """Set up roles and permissions in the connection's current schema."""
+    for statement in apply_statements(_current_schema(connection)):
         connection.exec_driver_sql(statement)
 
 
 def remove(connection: Connection) -> None:
-    """Undo `apply` in this schema (the cluster-wide group roles stay)."""
-    for statement in _statements(REMOVE, connection):
+    """Undo `apply` in the connection's current schema."""
+    for statement in remove_statements(_current_schema(connection)):
         connection.exec_driver_sql(statement)
 
 
@@ -234,10 +248,13 @@ def server_identity(connection: Connection) -> ServerIdentity | None:
     )
 
 
-def _statements(template: str, connection: Connection) -> list[str]:
-    schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+def _current_schema(connection: Connection) -> str:
+    return connection.execute(text("SELECT current_schema()")).scalar_one()
+
+
+def _statements(template: str, schema: str) -> list[str]:
     filled = template.format(
-        schema=_quote(connection, schema),
+        schema=_quote_name(schema),
         groups=ALL_GROUPS,
         annotator=ANNOTATOR,
         reviewer=REVIEWER,
@@ -260,6 +277,10 @@ def _statements(template: str, connection: Connection) -> list[str]:
 
 def _quote(connection: Connection, name: str) -> str:
     return connection.dialect.identifier_preparer.quote_identifier(name)
+
+
+def _quote_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _literal(value: str) -> str:

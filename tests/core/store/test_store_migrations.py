@@ -142,3 +142,4 @@ def test_migrations_render_for_postgresql():
     assert "CREATE TABLE readings" in sql
     assert "CONSTRAINT uq_readings_image_id_annotator_id UNIQUE (image_id, annotator_id)" in sql
     assert "ON DELETE CASCADE" in sql and "JSON" in sql
+    assert "ALTER TABLE readings ENABLE ROW LEVEL SECURITY" in sql  # s12_server_roles
