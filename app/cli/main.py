@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("app.cli.cmd_model", "benchmark training, prediction and Grad-CAM throughput"),
     "weights": ("app.cli.cmd_model", "manage pretrained ResNet50 weights"),
     "export": ("app.cli.cmd_export", "export readings or a labelled dataset as CSV"),
+    "users": ("app.cli.cmd_users", "add logins with a role to a project on a PostgreSQL server"),
 }
 
 
