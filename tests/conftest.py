@@ -2,8 +2,8 @@
 
 Tests that take `backend` (directly or through `project_url`) run once on SQLite and once on a
 real PostgreSQL server started for the session (tests/pg_server.py); `@pytest.mark.sqlite_only`
-keeps a test on SQLite. Without PostgreSQL binaries the server runs are skipped, except under
-CI=true, where they fail: CI must test both.
+keeps a test on SQLite. Without PostgreSQL binaries (or psycopg) the server runs are skipped,
+except under CI=true or SPHERICITY_REQUIRE_PG=1, where they fail: CI must test both.
 """
 
 import os
@@ -34,13 +34,19 @@ def pg_server():
     try:
         server = start_server()
     except ServerUnavailable as exc:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        if _required():
             pytest.fail(f"CI must test PostgreSQL too: {exc}")
         pytest.skip(f"no PostgreSQL server: {exc}")
     try:
         yield server
     finally:
         server.remove()
+
+
+def _required() -> bool:
+    """CI (or .ci/run's SPHERICITY_REQUIRE_PG) must test the server: a missing one fails."""
+    flags = (os.environ.get("CI", ""), os.environ.get("SPHERICITY_REQUIRE_PG", ""))
+    return any(flag.lower() in ("1", "true", "yes") for flag in flags)
 
 
 @pytest.fixture
