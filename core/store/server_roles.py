@@ -248,6 +248,12 @@ def server_identity(connection: Connection) -> ServerIdentity | None:
     )
 
 
+def project_identity(project) -> ServerIdentity | None:
+    """`server_identity` of a Project's login (None for a SQLite project)."""
+    with project.transaction(write=False) as repo:
+        return server_identity(repo.session.connection())
+
+
 def _current_schema(connection: Connection) -> str:
     return connection.execute(text("SELECT current_schema()")).scalar_one()
 
