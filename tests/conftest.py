@@ -1,4 +1,10 @@
-"""Shared test settings: hypothesis profiles (CI runs more examples), an isolated data folder."""
+"""Shared test settings: hypothesis profiles, an isolated data folder, the store's back ends.
+
+Tests that take `backend` (directly or through `project_url`) run once on SQLite and once on a
+real PostgreSQL server started for the session (tests/pg_server.py); `@pytest.mark.sqlite_only`
+keeps a test on SQLite. Without PostgreSQL binaries (or psycopg) the server runs are skipped,
+except under CI=true or SPHERICITY_REQUIRE_PG=1, where they fail: CI must test both.
+"""
 
 import os
 import sys
@@ -53,3 +59,43 @@ def no_flushed_denormals():
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_flush_denormal(False)
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("backend", ["sqlite"] if only else list(BACKENDS))
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server for the whole session (started on first use, removed at the end)."""
+    from pg_server import ServerUnavailable, start_server
+
+    try:
+        server = start_server()
+    except ServerUnavailable as exc:
+        if _required():
+            pytest.fail(f"CI must test PostgreSQL too: {exc}")
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+def _required() -> bool:
+    """CI (or .ci/run's SPHERICITY_REQUIRE_PG) must test the server: a missing one fails."""
+    flags = (os.environ.get("CI", ""), os.environ.get("SPHERICITY_REQUIRE_PG", ""))
+    return any(flag.lower() in ("1", "true", "yes") for flag in flags)
+
+
+@pytest.fixture
+def project_url(backend, tmp_path, request) -> str:
+    """Where a new project goes: a SQLite file, or a fresh, empty schema on the server."""
+    if backend == "sqlite":
+        return str(tmp_path / "test.sphericity")
+    return request.getfixturevalue("pg_server").schema_url()

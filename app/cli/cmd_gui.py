@@ -106,23 +106,37 @@ def _create_demo(path: Path) -> None:
 
 def open_window(action: str, path: str, settings, *, annotator=None, role=None):
     """Open (or create) a project and return its MainWindow; None when the user cancelled."""
+    from app.dialogs.start import is_server_location, remembered_location
     from app.main_window import MainWindow
     from app.session import Identity
 
-    identity_choice = _identity(settings, annotator, role)
-    if identity_choice is None:
-        return None
+    # On a server, who reads is the database login (asked after connecting); elsewhere the
+    # name typed once (asked first, so a cancelled dialog creates no project file).
+    identity_choice = None
+    if not is_server_location(path):
+        identity_choice = _identity(settings, annotator, role)
+        if identity_choice is None:
+            return None
     project, path = open_project(action, path)
     try:
-        name, chosen_role = identity_choice
+        name, chosen_role = identity_choice or _login_identity(project)
         annotator_id = project.ensure_annotator(name, chosen_role)
         window = MainWindow(project, Identity(annotator_id, name, chosen_role), settings)
     except Exception:
         project.close()
         raise
-    settings.add_recent_project(str(Path(path).resolve()) if "://" not in path else path)
+    settings.add_recent_project(remembered_location(path))  # a server URL without its password
     window.projectRequested.connect(lambda a, p: _switch_project(window, a, p, settings))
     return window
+
+
+def _login_identity(project) -> tuple[str, str]:
+    from core.store.server_roles import project_identity
+
+    server = project_identity(project)
+    if server is None:  # a sqlite:// URL: no logins
+        raise ValueError("this project has no database logins; open it by its file")
+    return server.name, server.role
 
 
 def _switch_project(old, action: str, path: str, settings) -> None:

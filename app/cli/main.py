@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "weights": ("app.cli.cmd_model", "manage pretrained ResNet50 weights"),
     "export": ("app.cli.cmd_export", "export readings: CSV, dataset, DICOM SR, COCO"),
     "import-readings": ("app.cli.cmd_import_readings", "readings back in from COCO, CSV or SR"),
+    "users": ("app.cli.cmd_users", "add logins with a role to a project on a PostgreSQL server"),
 }
 
 

@@ -28,11 +28,12 @@ def _frame(seed: int, dtype) -> tuple[np.ndarray, Spacing, Landmarks]:
 
 
 @pytest.fixture
-def small_project(tmp_path):
-    """Three images (uint16 with spacing x2, uint8 without), four readings, two runs."""
+def small_project(project_url):
+    """Three images (uint16 with spacing x2, uint8 without), four readings, two runs; on each
+    back end (`path` is then a SQLite file or a server URL)."""
     from core.store import Project
 
-    built = SmallProject(path=str(tmp_path / "small.sphericity"))
+    built = SmallProject(path=project_url)
     with Project.create(built.path) as project, project.transaction() as repo:
         ann = repo.ensure_annotator("ann")
         evil = repo.ensure_annotator(HYPERLINK)

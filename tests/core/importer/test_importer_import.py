@@ -23,8 +23,9 @@ from tests.core.imaging.imaging_samples import (
 
 
 @pytest.fixture
-def project(tmp_path):
-    with Project.create(tmp_path / "p.sphericity") as p:
+def project(project_url):
+    """A new project on each back end (SQLite, PostgreSQL)."""
+    with Project.create(project_url) as p:
         yield p
 
 

@@ -1,4 +1,4 @@
-"""Fixtures of the store tests: a fresh project, an annotator, a series and a small frame."""
+"""Fixtures of the store tests: a fresh project (SQLite and PostgreSQL), an annotator, frames."""
 
 import pytest
 from store_helpers import SPACING, frame
@@ -7,8 +7,9 @@ from core.store import Project
 
 
 @pytest.fixture
-def project(tmp_path):
-    with Project.create(tmp_path / "test.sphericity") as p:
+def project(project_url):
+    """A new, empty project on each back end (see `backend` in tests/conftest.py)."""
+    with Project.create(project_url) as p:
         yield p
 
 

@@ -158,6 +158,7 @@ def test_a_failing_upgrade_leaves_the_project_as_it_was(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("*.bak-*"))) == 1
 
 
+@pytest.mark.sqlite_only
 def test_backups_never_overwrite_each_other(project):
     db_file = Path(project.url.removeprefix("sqlite:///"))
     first = migrations.backup_sqlite(db_file, "r1")

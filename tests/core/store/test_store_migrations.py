@@ -7,6 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from core.store import Project, SchemaTooNewError, StoreError, migrations
 from core.store.engine import make_engine, to_url
@@ -18,8 +19,8 @@ def _drift(connection) -> list:
     return compare_metadata(context, Base.metadata)
 
 
-def test_empty_database_upgraded_to_head_has_no_drift(tmp_path):
-    engine = make_engine(to_url(tmp_path / "empty.db"))
+def test_empty_database_upgraded_to_head_has_no_drift(project_url):
+    engine = make_engine(to_url(project_url))
     with engine.begin() as connection:
         migrations.upgrade(connection)
     with engine.connect() as connection:
@@ -28,8 +29,8 @@ def test_empty_database_upgraded_to_head_has_no_drift(tmp_path):
     engine.dispose()
 
 
-def test_head_to_base_to_head(tmp_path):
-    engine = make_engine(to_url(tmp_path / "roundtrip.db"))
+def test_head_to_base_to_head(project_url):
+    engine = make_engine(to_url(project_url))
     with engine.begin() as connection:
         migrations.upgrade(connection)
     with engine.begin() as connection:
@@ -99,6 +100,7 @@ def test_create_refuses_to_overwrite(tmp_path):
         Project.create(db_file)
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_connections_get_foreign_keys_wal_and_busy_timeout(project):
     with project.transaction(write=False) as repo:
         connection = repo.session.connection()
@@ -108,7 +110,7 @@ def test_sqlite_connections_get_foreign_keys_wal_and_busy_timeout(project):
 
 
 def test_foreign_keys_are_enforced(project):
-    with pytest.raises(Exception, match="FOREIGN KEY"), project.transaction() as repo:
+    with pytest.raises(IntegrityError, match=r"(?i)foreign key"), project.transaction() as repo:
         repo.session.execute(
             text(
                 "INSERT INTO readings (image_id, annotator_id, landmarks, si, status, note, "
@@ -140,3 +142,4 @@ def test_migrations_render_for_postgresql():
     assert "CREATE TABLE readings" in sql
     assert "CONSTRAINT uq_readings_image_id_annotator_id UNIQUE (image_id, annotator_id)" in sql
     assert "ON DELETE CASCADE" in sql and "JSON" in sql
+    assert "ALTER TABLE readings ENABLE ROW LEVEL SECURITY" in sql  # migration 0004

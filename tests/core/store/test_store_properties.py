@@ -41,8 +41,8 @@ def valid_landmarks(draw):
     return landmarks
 
 
-def test_random_landmarks_round_trip_exactly(tmp_path):
-    with Project.create(tmp_path / "p.sphericity") as project:
+def test_random_landmarks_round_trip_exactly(project_url):
+    with Project.create(project_url) as project:
         series = project.add_series("s")
         image, _ = project.add_image(
             series, frame(1, shape=(SIDE, SIDE)), frame_index=0, spacing=SPACING
@@ -68,8 +68,8 @@ pixel_arrays = hnp.arrays(
 )
 
 
-def test_random_pixels_round_trip_exactly(tmp_path):
-    with Project.create(tmp_path / "p.sphericity") as project:
+def test_random_pixels_round_trip_exactly(project_url):
+    with Project.create(project_url) as project:
         series = project.add_series("s")
 
         @given(pixels=pixel_arrays)
@@ -105,10 +105,10 @@ def _expected(kind: str, version: int | None) -> int | None:
     return (version or 0) + 1
 
 
-def test_random_save_sequences_behave_like_a_model_dict(tmp_path):
+def test_random_save_sequences_behave_like_a_model_dict(project_url):
     from store_helpers import landmarks
 
-    with Project.create(tmp_path / "p.sphericity") as project:
+    with Project.create(project_url) as project:
         readers = [project.ensure_annotator(n) for n in ("a", "b")]
         series = project.add_series("s")
         seeds = itertools.count(100)
