@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from core.phantom.family import FamilyName
 from core.phantom.generate import PhantomFrame, generate_cine, generate_frame
 
 TILE = 256
@@ -77,7 +78,11 @@ def contact_sheet(columns: int = 4) -> Image.Image:
         frame = cine.frames[index]
         label = f"base cine {name} (frame {index})  SI {frame.si:.2f}"
         tiles.append(frame_tile(frame, landmarks=True, label=label))
-    for family, seed in (("base", BASE_SEEDS[1]), ("shifted", SHIFTED_SEEDS[1])):
+    pairs: tuple[tuple[FamilyName, int], ...] = (
+        ("base", BASE_SEEDS[1]),
+        ("shifted", SHIFTED_SEEDS[1]),
+    )
+    for family, seed in pairs:
         frame = generate_frame(seed, family=family)
         tiles.append(zoom_tile(frame, label=f"{family}, enlarged  SI {frame.si:.2f}"))
     rows = -(-len(tiles) // columns)

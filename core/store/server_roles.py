@@ -15,7 +15,7 @@ and the server enforces the rules the window follows:
 - the owner (the admin who ran `sphericity init`) keeps full rights; the annotators row of a login
   is its own name, with the role of its group.
 
-The SQL is applied by the migration 0004 (alembic/versions/0004_server_roles.py) (a no-op on SQLite). Tables added by later
+The SQL is applied by migration 0004 (a no-op on SQLite). Tables added by later
 migrations need their own GRANTs here-style. The group roles are cluster-wide and kept on
 downgrade (other projects on the server may use them).
 """
