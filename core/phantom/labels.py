@@ -94,8 +94,10 @@ def draw_intensities(rng: np.random.Generator, fam=None) -> tuple[np.ndarray, ..
     if fam is not None:
         level[LV_MYO] = rng.uniform(*fam.myo_level)
         level[RV_MYO] = level[LV_MYO] * rng.uniform(0.9, 1.1)
-        level[[SUBCUT_FAT, PERI_FAT]] = rng.uniform(*fam.fat_level, size=2)
-        level[[RV_BLOOD, LA_BLOOD, RA_BLOOD, AORTA]] = rng.uniform(*fam.other_blood_level, size=4)
+        level[[SUBCUT_FAT, PERI_FAT]] = rng.uniform(fam.fat_level[0], fam.fat_level[1], size=2)
+        level[[RV_BLOOD, LA_BLOOD, RA_BLOOD, AORTA]] = rng.uniform(
+            fam.other_blood_level[0], fam.other_blood_level[1], size=4
+        )
     # papillary muscles and trabeculae are myocardium: close to the wall's own intensity
     level[PAPILLARY] = level[LV_MYO] * rng.uniform(0.95, 1.15)
     # thin leaflets are averaged with the blood around them (partial volume): a dark line of
