@@ -276,10 +276,8 @@ class ImagesMixin:
     def series_names(self) -> dict[int, SeriesName]:
         """series id -> its short readable name (core.series_names), for every series."""
         query = select(Series.id, Series.subject_key, Series.view)
-        return series_names(
-            (series_id, subject_key, view)
-            for series_id, subject_key, view in self.session.execute(query).tuples()
-        )
+        rows = self.session.execute(query)
+        return series_names((int(row[0]), row[1], str(row[2])) for row in rows)
 
     # -- listing ----------------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ def test_the_log_rotates_and_keeps_a_few_files(tmp_path):
 
 def test_safe_name_keeps_the_base_name_only_on_one_line():
     assert safe_name("/exports/Doe^Jane/IM0001.dcm") == "IM0001.dcm"
-    assert safe_name("a\nERROR forged.dcm") == "a\\nERROR forged.dcm"
+    assert safe_name("a\nERROR forged.dcm") == "a\\x0aERROR forged.dcm"  # core.paths.printable_name
     assert "\n" not in safe_name("x\r\n\t.png")
 
 
@@ -52,5 +52,5 @@ def test_a_failed_import_logs_the_file_name_but_not_its_folder(tmp_path):
         report = import_paths(project, [folder])
     assert len(report.failures) == 1
     text = path.read_text(encoding="utf-8")
-    assert "import failed: scan\\n1.png" in text
+    assert "import failed: scan\\x0a1.png" in text
     assert "Doe^Jane" not in text and "1961" not in text

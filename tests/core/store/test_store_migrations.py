@@ -7,7 +7,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlalchemy.exc import IntegrityError
 
 from core.store import Project, SchemaTooNewError, StoreError, migrations
 from core.store.engine import make_engine, to_url
@@ -110,7 +109,8 @@ def test_sqlite_connections_get_foreign_keys_wal_and_busy_timeout(project):
 
 
 def test_foreign_keys_are_enforced(project):
-    with pytest.raises(IntegrityError, match=r"(?i)foreign key"), project.transaction() as repo:
+    # The store hands out its own error (core.store.errors), never SQLAlchemy's.
+    with pytest.raises(StoreError, match=r"(?i)foreign key"), project.transaction() as repo:
         repo.session.execute(
             text(
                 "INSERT INTO readings (image_id, annotator_id, landmarks, si, status, note, "
