@@ -16,10 +16,11 @@ outward normal (in mm) and records how much myocardium it crosses and which labe
    myocardium thickens into the wall, whose rays run sideways out of the heart.
 2. Without an atrium label (or when no ray reaches it): the border touching no myocardium,
    where the myocardium ring is open at the base, together with the border where the ring
-   closes over the base thinner than the wall (VALVE_WALL_FRACTION of the median) and that
-   faces the base (within 60 degrees, on the basal half). The base is the blunt end of the
-   cavity's principal axis (wider near its tip). A thin ring with holes counts as one stretch.
-   Anything else is refused with the reason.
+   closes over the base thinner than the wall (VALVE_WALL_FRACTION of the median, plus
+   QUANTUM_PX of a pixel: a ray counts whole pixels, so a wrap between one and two pixels thick
+   reads as two where the border steps) and that faces the base (within 60 degrees, on the
+   basal half). The base is the blunt end of the cavity's principal axis (wider near its
+   tip). A thin ring with holes counts as one stretch. Anything else is refused with the reason.
 
 Thickness is a running median over five border vertices, so one stray pixel makes no edge; gaps
 up to GAP_MM are bridged and the longest stretch is the valve. Each hinge is then placed to
@@ -40,6 +41,7 @@ from core.geometry import GeometryError, Landmarks, Spacing, contour_measure
 
 ATRIUM_WALL_FRACTION = 0.85  # myocardium between cavity and atrium: thinner than the wall
 VALVE_WALL_FRACTION = 0.6  # no atrium, closed ring: the basal myocardium is this much thinner
+QUANTUM_PX = 0.5  # no atrium, closed ring: thin may exceed the fraction by this (pixels)
 MIN_THIN_PX = 1.6  # thin counts at least up to this (one pixel crossed at a slant)
 RAY_MM = 30.0  # rays look this far past the cavity border
 GAP_MM = 1.5  # gaps up to this long inside a valve stretch are bridged
@@ -128,7 +130,10 @@ def mitral_hinges(
         valve = _longest_run(thin & (rays.beyond == la), steps_mm)
     if valve is None and (labels == myo).any():
         open_base = (myo_mm == 0) & (rays.beyond >= 0) & (rays.beyond != lv)
-        thin = myo_mm <= max(VALVE_WALL_FRACTION * wall_mm, floor_mm)
+        # a ray counts whole pixels: a wrap drawn between one and two pixels thick crosses
+        # two where the border steps, which must not read as wall (half a pixel of slack)
+        slack_mm = QUANTUM_PX * max(spacing.row_mm, spacing.col_mm)
+        thin = myo_mm <= max(VALVE_WALL_FRACTION * wall_mm + slack_mm, floor_mm)
         basal = _facing_base(contour, normals, labels == lv, spacing)
         outside = (rays.beyond >= 0) | (rays.beyond == EDGE)
         valve = _longest_run(open_base | (thin & basal & outside), steps_mm)

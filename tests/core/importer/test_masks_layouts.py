@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from mask_layouts import LA, LAYOUTS, LV, MYO, WITH_ATRIUM, draw_heart
 
@@ -64,6 +64,21 @@ LAYOUT_DRAWS = {
 @pytest.mark.slow
 @settings(max_examples=150)
 @given(**LAYOUT_DRAWS)
+@example(  # the closed wrap crossed two pixels thick where the border steps: 0.6x the wall, exactly
+    layout="closed",
+    angle_deg=258.0,
+    mirror=False,
+    row_mm=1.546875,
+    col_mm=1.875,
+    across_mm=21.0,
+    along_mm=45.0,
+    base_frac=0.5,
+    wall_mm=7.0,
+    atrium_frac=1.0,
+    gap_px=2.0,
+    gap_offset=0.0,
+    rv=False,
+)
 def test_hinges_hold_for_any_turn_size_and_spacing(layout, angle_deg, mirror, row_mm, col_mm, **sh):
     # A binary map places an edge only to within half a pixel on each axis, so a straight valve
     # a fraction of a degree off the grid shows a one-pixel step that tilts any line fitted to
