@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-STATUS_WORDS = ("draft", "submitted", "approved", "rejected")
-SPLIT_WORDS = ("train", "val", "test", "none")
+from core.export import NO_SPLIT
+from core.vocab import READING_STATUSES, SPLITS
+
+STATUS_WORDS = READING_STATUSES  # the vocabularies of core.vocab, as the options spell them
+SPLIT_WORDS = (*SPLITS, NO_SPLIT)
 
 DESCRIPTION = """\
 Writes UTF-8 CSV with a byte-order mark (opens cleanly in Excel and LibreOffice), one header row,
