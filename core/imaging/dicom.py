@@ -125,12 +125,19 @@ def is_dicom(path: str | os.PathLike) -> bool:
 
 
 def read_dataset(source, *, stop_before_pixels: bool, limits: Limits | None = None):
-    """pydicom dataset of an open file or bytes; ImageReadError for anything unreadable.
+    """pydicom dataset of a path, an open file or bytes; ImageReadError for anything unreadable.
 
-    A deflated dataset is inflated here, bounded by `limits`, never by pydicom.
+    A deflated dataset is inflated here, bounded by `limits`, never by pydicom. A path is opened
+    only when it is a regular file (core.imaging.files).
     """
     import pydicom
 
+    if isinstance(source, str | os.PathLike):
+        try:
+            with os.fdopen(open_regular(os.fspath(source)), "rb") as fh:
+                return read_dataset(fh, stop_before_pixels=stop_before_pixels, limits=limits)
+        except OSError as exc:
+            raise ImageReadError(f"cannot read the file ({exc.strerror or _kind(exc)})") from None
     limits = limits or Limits()
     try:
         with quiet_pydicom():
