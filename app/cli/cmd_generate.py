@@ -23,6 +23,13 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         help="frames come as cines of K frames (N is rounded up to whole cines)",
     )
     parser.add_argument(
+        "--family",
+        choices=("base", "shifted"),
+        default="base",
+        help="phantom family: base (default, what models train on) or shifted (a stand-in for "
+        "a new scanner: other contrast, noise, anatomy, pose, field of view; see README)",
+    )
+    parser.add_argument(
         "--unread",
         action="store_true",
         help="with --project: store no phantom readings (the truth stays in the frames only)",
@@ -38,7 +45,7 @@ def run(name: str, args: argparse.Namespace) -> int:
 
     per_series = args.cine or 1
     count = math.ceil(args.n / per_series)
-    series = phantom_series(args.seed, count, args.cine)
+    series = phantom_series(args.seed, count, args.cine, args.family)
     total = count * per_series
     if args.project:
         return _into_project(args.project, series, total, read_all=not args.unread)

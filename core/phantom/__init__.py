@@ -20,13 +20,20 @@ Choices and where they come from:
   to the chest (80-115 % of its width, so the body is sometimes cut, sometimes floats in air),
   pixels ~1.3-1.95 mm, matrices 156-256 and often rectangular, 1 in 4 with anisotropic pixels;
   LV length ~87 +- 6 mm at ED (longer when dilated), ED SI drawn from 0.42-0.84; LV cavity
-  ~2-3 % of the frame for normal hearts. Pose: any position near the centre, rotation mostly
-  within +-35 degrees but 1 in 4 any angle, 3 in 10 mirrored.
+  ~2-3 % of the frame for normal hearts. Pose, as scanner planning and display produce it: the
+  heart anywhere near the centre, rotated within +-30 degrees, 1 in 10 turned by a quarter or
+  half turn, 3 in 10 flipped left-right, 1 in 10 up-down (the truth moves with every change:
+  it is measured on the cavity polygon after the pose).
 - Heart shape: bullet-shaped LV with its widest level 20-50 % down from the base, a straighter
   septum than free wall, a slight banana bend, an annulus 55-90 % of the widest width, fine
-  trabecular ridges on the border (stronger toward the apex and on the free wall), one or two
-  papillary muscles, apical trabeculae, leaflets that close across the annulus at ED and ES and
-  open in diastole; walls 6.5-11 mm (thinner when dilated) that thicken in systole; a thin RV
+  trabecular ridges on the border (stronger toward the apex and on the free wall); inside the
+  compact cavity, at myocardium intensity, papillary muscles (4CH: on the lateral wall, a second
+  nearer the apex in 3 of 5; 2CH: one on each wall, the v > 0 side being the inferior wall),
+  trabeculae along the free wall and apex, and in some hearts strands bridging the apex; they
+  are painted only onto cavity pixels, so the compact border a reader traces (and the truth)
+  never moves; mitral and tricuspid leaflets as thin dark lines that close across the annulus
+  at ED and ES and open in diastole; walls 6.5-11 mm with a 3-6 mm apex (thinner when
+  dilated) that thicken in systole; a thin RV
   along the septum with a moderator band; round atria off the annuli with an atrial septum;
   pulmonary veins; patchy pericardial fat filling the atrioventricular grooves; coronary
   vessels in the fat; sometimes an aortic root. In a cine the apex stays put and the base
@@ -39,18 +46,23 @@ Choices and where they come from:
 - Chest: a polar body outline (superellipse, lobes, a back flattened by the table, breasts in
   some), subcutaneous fat 4-26 mm of varying thickness, pectoral and paraspinal muscle, ribs cut
   obliquely, lungs with vessels, liver and sometimes stomach (fluid and gas) under a diaphragm,
-  vertebra with canal, descending aorta, oesophagus, mediastinal tissue, arms in some. The
-  body outline, fat band, flat back, round bright aorta and textured vertebra follow the
-  pydicom-data abdomen MR (MR-SIEMENS-DICOM-WithOverlays.dcm, 1.5 T 3D gradient echo) viewed
-  beside these frames; a smooth elliptical body was one of the shortcuts of cartoon phantoms.
+  vertebra with canal, descending aorta, oesophagus, mediastinal tissue, arms beside the chest
+  in 3 in 10. The body outline, fat band, flat back, round bright aorta and textured vertebra
+  follow the pydicom-data abdomen MR (MR-SIEMENS-DICOM-WithOverlays.dcm, 1.5 T 3D gradient
+  echo) viewed beside these frames; a smooth elliptical body was one of the shortcuts of
+  cartoon phantoms.
 - Intensities relative to LV blood, each tissue drawn independently per series (domain
   randomisation): atria, RV and aortic blood 0.85-1.25; LV myocardium 0.3-0.4; fat 0.7-1.3;
   muscle 0.22-0.45; liver 0.3-0.6; lung 0.01-0.07; CSF bright; cortical bone dark. Each tissue
   gets its own texture (one of three smooth fields, random amplitude): real tissue is never
   flat (the 64x64 head MR files, MR_small.dcm and emri_small.dcm, show the fine texture). Blood
-  carries its own 15-20 % inhomogeneity (flow, coil sensitivity) and flow voids (inflow jet in
-  diastole, outflow tract in systole).
-- Scanner: surface-coil bias field (gentle over the heart, stronger across the chest), SSFP
+  carries its own 15-20 % inhomogeneity (flow, coil sensitivity), a smooth inflow jet from the
+  mitral annulus toward the apex (8-20 % brighter or darker, strongest in diastole), a darker
+  outflow tract in systole, and flow voids.
+- Scanner: surface-coil bias field (gentle over the heart, stronger across the chest; in half
+  the series a front-to-back shading from the anterior coil), parallel-imaging noise amplified
+  mid-frame along the phase-encode direction (g-factor 1.1-1.5, half the series), thick-slice
+  partial volume (neighbouring anatomy blurred in, weight 0-0.25), SSFP
   off-resonance dark bands away from the shimmed heart (half the series), motion ghosts of the
   beating heart along the phase-encode direction (the shorter side), k-space truncation with
   fewer phase-encode lines than readout samples (the abdomen file was acquired 256 x 134 and
@@ -59,11 +71,22 @@ Choices and where they come from:
   spin echo) at 1.2-7 % of blood; without phase oversampling (half the series) the chest
   beyond the phase-encode FOV wraps in from the opposite edge; some scanners zero the
   background; stored as uint16 with blood at 200-3,000 units, as scanners differ.
+The numbers above are the "base" family's, the default. `family="shifted"` draws the same hearts
+from other ranges: a stand-in for a new scanner (contrast, gamma, noise level and texture,
+heavier trabeculation, pose, field of view and matrix, arms, coil shading, resolution); the
+table of both is in core.phantom.family.
 No real cardiac cine was at hand offline; the cardiac numbers above are DESIGN.md's.
-Speed (tests/benchmarks/bench_phantom.py, 2-core CPU shared with other jobs, load ~4.6): median
-26 ms per 256 x 256 single frame (p95 33 ms), 12 ms per frame of a cine; target 60 ms.
+Speed: see tests/benchmarks/bench_phantom.py and the README (phantoms per second, both families).
 """
 
+from core.phantom.family import FAMILIES, FamilyName
 from core.phantom.generate import PhantomCine, PhantomFrame, generate_cine, generate_frame
 
-__all__ = ["PhantomCine", "PhantomFrame", "generate_cine", "generate_frame"]
+__all__ = [
+    "FAMILIES",
+    "FamilyName",
+    "PhantomCine",
+    "PhantomFrame",
+    "generate_cine",
+    "generate_frame",
+]

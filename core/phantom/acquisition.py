@@ -14,6 +14,7 @@ from scipy import fft as sfft
 from scipy import ndimage
 
 from core.geometry import Spacing
+from core.phantom.family import BASE, Family
 from core.phantom.shapes import Affine, rotation
 
 
@@ -32,14 +33,16 @@ def draw_grid(
     heart_centre: np.ndarray,
     shape: tuple[int, int] | None,
     body_mm: float = 360.0,
+    fam: Family = BASE,
 ) -> Grid:
     """FOV 280-440 mm sized to the chest (body_mm across, with some of it cut off or some air
-    to spare), pixels ~1.3-1.95 mm (sometimes anisotropic), random pose."""
-    fov_mm = float(np.clip(body_mm * rng.uniform(0.8, 1.15), 280.0, 440.0))
+    to spare), the family's pixel size (sometimes anisotropic), matrix and pose."""
+    fov_mm = float(np.clip(body_mm * rng.uniform(*fam.fov_per_chest), 280.0, 440.0))
+    lo, hi = fam.matrix
     if shape is None:
-        col_mm = rng.uniform(1.3, 1.95)
-        cols = int(np.clip(round(fov_mm / col_mm), 156, 256))
-        rows = int(np.clip(round(cols * rng.uniform(0.72, 1.0)), 156, 256))  # rectangular FOV
+        col_mm = rng.uniform(*fam.pixel_mm)
+        cols = int(np.clip(round(fov_mm / col_mm), lo, hi))
+        rows = int(np.clip(round(cols * rng.uniform(0.72, 1.0)), lo, hi))  # rectangular FOV
         if rng.random() < 0.3:
             rows, cols = cols, rows
         col_mm = fov_mm / max(rows, cols)
@@ -52,16 +55,28 @@ def draw_grid(
     row_mm, col_mm = (col_mm, other_mm) if rows >= cols else (other_mm, col_mm)
     # Rounded as DICOM's decimal strings hold them, so files carry the exact truth spacing.
     spacing = Spacing(round(float(row_mm), 6), round(float(col_mm), 6))
-    angle = rng.uniform(-0.6, 0.6) if rng.random() < 0.75 else rng.uniform(0.0, 2.0 * np.pi)
-    matrix = rotation(angle)
-    if rng.random() < 0.3:
-        matrix = matrix @ np.diag([-1.0, 1.0])  # mirrored display
     extent = np.array([cols * col_mm, rows * row_mm])
-    shift_mm = rng.uniform(-0.08, 0.08, 2) * extent
+    shift_mm = rng.uniform(-fam.offset, fam.offset, 2) * extent
+    matrix = draw_pose(rng, fam)
     to_scene = Affine(matrix, shift_mm - matrix @ heart_centre)
     to_px = Affine(np.diag([1.0 / col_mm, 1.0 / row_mm]), np.array([cols - 1, rows - 1]) / 2.0)
     phase_axis = 0 if rows <= cols else 1  # the shorter side is usually phase encoded
     return Grid((rows, cols), spacing, to_scene.then(to_px), phase_axis)
+
+
+def draw_pose(rng: np.random.Generator, fam: Family) -> np.ndarray:
+    """The chest's orientation in the frame: scanner planning tilts the 4-chamber plane (a
+    rotation within +-rotation_deg), some sites display it turned by a quarter or half turn,
+    and left-right or up-down flipped."""
+    angle = np.radians(rng.uniform(-fam.rotation_deg, fam.rotation_deg))
+    if rng.random() < fam.p_quarter_turn:
+        angle += 0.5 * np.pi * int(rng.integers(1, 4))
+    matrix = rotation(angle)
+    if rng.random() < fam.p_flip_lr:
+        matrix = np.diag([-1.0, 1.0]) @ matrix
+    if rng.random() < fam.p_flip_ud:
+        matrix = np.diag([1.0, -1.0]) @ matrix
+    return matrix
 
 
 def smooth_field(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
@@ -86,31 +101,68 @@ class Scanner:
     ghost_amp: float
     ghost_copies: int
     scale: float  # LV blood value in stored units
+    gamma: float = 1.0  # contrast curve on the clean intensities
+    g_map: np.ndarray | None = None  # parallel imaging: noise amplification per pixel
+    noise_corr_px: float = 0.0  # noise correlation length (0: white)
+    slice_mix: tuple[float, int] = (0.0, 0)  # thick slice: weight and offset (px) of neighbours
 
 
-def draw_scanner(rng: np.random.Generator, grid: Grid, heart_px: np.ndarray) -> Scanner:
-    """Random bias field, banding, noise, k-space truncation, blur, ghosting, stored scale."""
+def draw_scanner(
+    rng: np.random.Generator, grid: Grid, heart_px: np.ndarray, fam: Family = BASE
+) -> Scanner:
+    """Random bias and coil shading, banding, noise and its amplification, k-space truncation,
+    blur, slice thickness, ghosting, contrast curve and stored scale, from the family's ranges."""
     rows, cols = grid.shape
-    # Surface coils: intensity falls off over the chest, gently (~10-25 %) across the heart.
-    bias = np.exp(rng.uniform(0.04, 0.12) * smooth_field(rng, grid.shape, 1))
     yy, xx = np.mgrid[0:rows, 0:cols].astype(np.float32)
-    tilt = rng.normal(0.0, 0.15, 2) / max(rows, cols)
-    bias *= 1.0 + tilt[0] * (xx - heart_px[0]) + tilt[1] * (yy - heart_px[1])
-    bias = np.clip(bias, 0.25, None)
-    bias /= float(
-        bias[int(np.clip(heart_px[1], 0, rows - 1)), int(np.clip(heart_px[0], 0, cols - 1))]
-    )
+    bias = _bias(rng, grid, heart_px, fam, xx, yy)
     banding = _banding(rng, xx, yy, heart_px, max(rows, cols)) if rng.random() < 0.5 else None
+    g_map = None
+    if rng.random() < fam.p_parallel:
+        g_map = _g_factor(rng, grid, rng.uniform(*fam.g_factor), yy if grid.phase_axis == 0 else xx)
+    blend = rng.uniform(*fam.slice_blur)
     return Scanner(
         bias=bias.astype(np.float32),
         banding=banding,
-        noise_sigma=float(rng.uniform(0.012, 0.07)),
+        noise_sigma=float(rng.uniform(*fam.noise_sigma)),
         blur_px=float(rng.uniform(0.0, 0.8)),
-        truncation=_truncation(rng, grid.phase_axis),  # MR images are always band-limited
+        truncation=_truncation(rng, grid.phase_axis, fam),  # MR images are always band-limited
         ghost_amp=float(rng.uniform(0.02, 0.12)) if rng.random() < 0.6 else 0.0,
         ghost_copies=int(rng.integers(1, 4)),
         scale=float(rng.uniform(200.0, 3000.0)),
+        gamma=float(rng.uniform(*fam.gamma)),
+        g_map=g_map,
+        noise_corr_px=float(rng.uniform(*fam.noise_corr_px)),
+        slice_mix=(float(blend), int(rng.integers(1, 4))),
     )
+
+
+def _bias(rng, grid: Grid, heart_px, fam: Family, xx, yy) -> np.ndarray:
+    """Coil sensitivity: gentle over the heart (~10-25 %), and in some series a strong
+    front-to-back shading from the anterior coil array (brighter toward the chest wall)."""
+    rows, cols = grid.shape
+    size = max(rows, cols)
+    bias = np.exp(rng.uniform(0.04, 0.12) * smooth_field(rng, grid.shape, 1))
+    tilt = rng.normal(0.0, 0.15, 2) / size
+    bias *= 1.0 + tilt[0] * (xx - heart_px[0]) + tilt[1] * (yy - heart_px[1])
+    if rng.random() < fam.p_coil:
+        front = grid.body_to_px.matrix @ np.array([0.0, -1.0])  # body y points to the back
+        front /= max(float(np.linalg.norm(front)), 1e-9)
+        depth = ((xx - heart_px[0]) * front[0] + (yy - heart_px[1]) * front[1]) / size
+        bias *= np.exp(rng.uniform(*fam.coil_strength) * 2.0 * depth)
+    bias = np.clip(bias, 0.25, None)
+    r = int(np.clip(heart_px[1], 0, rows - 1))
+    c = int(np.clip(heart_px[0], 0, cols - 1))
+    return bias / float(bias[r, c])
+
+
+def _g_factor(rng, grid: Grid, peak: float, phase_coord: np.ndarray) -> np.ndarray:
+    """Parallel-imaging noise amplification (SENSE-like, rate 2): highest where pixels half a
+    field of view apart along the phase-encode direction fold onto each other, mid-frame."""
+    n = grid.shape[grid.phase_axis]
+    q = phase_coord / max(n - 1, 1)
+    bump = np.sin(np.pi * q) ** 2
+    wobble_field = np.clip(0.8 + 0.2 * smooth_field(rng, grid.shape, 3), 0.4, 1.2)
+    return (1.0 + (peak - 1.0) * bump * wobble_field).astype(np.float32)
 
 
 def _banding(rng, xx, yy, heart_px, size) -> np.ndarray:
@@ -132,7 +184,9 @@ def acquire(
 
     `moving` marks what moves with the heart beat: it ghosts along the phase-encode direction.
     """
-    img = clean * scanner.bias
+    img = clean if scanner.gamma == 1.0 else clean**scanner.gamma
+    img = _thick_slice(img, scanner.slice_mix, grid.phase_axis)
+    img = img * scanner.bias
     if scanner.banding is not None:
         img = img * scanner.banding
     if scanner.ghost_amp > 0.0:
@@ -147,17 +201,38 @@ def acquire(
         img = _truncate_kspace(img, scanner.truncation)
     if scanner.blur_px > 0.2:
         img = ndimage.gaussian_filter(img, scanner.blur_px, mode="nearest")
-    sigma = scanner.noise_sigma
-    real = img + sigma * rng.standard_normal(img.shape, dtype=np.float32)
-    imag = sigma * rng.standard_normal(img.shape, dtype=np.float32)
+    sigma = scanner.noise_sigma if scanner.g_map is None else scanner.noise_sigma * scanner.g_map
+    real = img + sigma * _noise(rng, img.shape, scanner.noise_corr_px)
+    imag = sigma * _noise(rng, img.shape, scanner.noise_corr_px)
     magnitude = np.sqrt(real * real + imag * imag)  # Rician: the magnitude of complex noise
     return np.clip(np.rint(magnitude * scanner.scale), 0, 65535).astype(np.uint16)
 
 
-def _truncation(rng: np.random.Generator, phase_axis: int) -> tuple[float, float]:
+def _noise(rng: np.random.Generator, shape: tuple[int, int], corr_px: float) -> np.ndarray:
+    """Unit Gaussian noise, white or (another scanner's reconstruction) spatially correlated."""
+    noise = rng.standard_normal(shape, dtype=np.float32)
+    if corr_px <= 0.0:
+        return noise
+    noise = ndimage.gaussian_filter(noise, corr_px, mode="wrap")
+    return noise / max(float(noise.std()), 1e-6)
+
+
+def _thick_slice(img: np.ndarray, mix: tuple[float, int], phase_axis: int) -> np.ndarray:
+    """Partial volume of a thick slice: the anatomy just above and below the plane, a little
+    displaced and blurred, averaged into the pixel."""
+    weight, offset = mix
+    if weight <= 0.0:
+        return img
+    near = ndimage.gaussian_filter(img, 1.2, mode="nearest")
+    axis = 1 - phase_axis
+    near = 0.5 * (np.roll(near, offset, axis=axis) + np.roll(near, -offset, axis=axis))
+    return (1.0 - weight) * img + weight * near
+
+
+def _truncation(rng: np.random.Generator, phase_axis: int, fam: Family) -> tuple[float, float]:
     """Fractions of k-space acquired: fewer phase-encode lines than readout samples."""
     keep = [rng.uniform(0.7, 1.0), rng.uniform(0.7, 1.0)]
-    keep[phase_axis] = rng.uniform(0.5, 0.9)
+    keep[phase_axis] = rng.uniform(*fam.phase_kspace)
     return keep[0], keep[1]
 
 

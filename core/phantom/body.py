@@ -18,8 +18,11 @@ N_ANGLES = 180
 THETA = np.linspace(0.0, 2.0 * np.pi, N_ANGLES, endpoint=False)
 
 
-def build_body(rng: np.random.Generator, heart_outline: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """Paint list (label, body-frame polygon) of everything outside the heart, back to front."""
+def build_body(
+    rng: np.random.Generator, heart_outline: np.ndarray, p_arms: float = 0.3
+) -> list[tuple[int, np.ndarray]]:
+    """Paint list (label, body-frame polygon) of everything outside the heart, back to front;
+    arms beside the chest with probability p_arms."""
     radii = np.array([rng.uniform(140.0, 195.0), rng.uniform(95.0, 130.0)])
     shape = _outline_params(rng)
     t = THETA / (2 * np.pi)
@@ -43,7 +46,8 @@ def build_body(rng: np.random.Generator, heart_outline: np.ndarray) -> list[tupl
         r_in = r_out - fat - muscle
         centre[1] = top + r_in[front]
     thorax = _polar(centre, r_in)
-    paint = [(lab.SUBCUT_FAT, _polar(centre, r_out)), (lab.MUSCLE, _polar(centre, r_out - fat))]
+    paint = _arms(rng, centre, r_out, p_arms)  # first: where an arm meets the chest, the chest
+    paint += [(lab.SUBCUT_FAT, _polar(centre, r_out)), (lab.MUSCLE, _polar(centre, r_out - fat))]
     if rng.random() < 0.6:  # a fat plane between the muscle layers of the chest wall
         depth = fat + muscle * rng.uniform(0.3, 0.6)
         plane = np.clip(rng.uniform(0.8, 3.0) * (1.0 + wobble(rng, t, 0.8, (2, 6))), 0.0, None)
@@ -52,7 +56,6 @@ def build_body(rng: np.random.Generator, heart_outline: np.ndarray) -> list[tupl
             (lab.MUSCLE, _polar(centre, r_out - depth - plane)),
         ]
     paint.append((lab.LUNG, thorax))
-    paint += _arms(rng, centre, r_out)
     paint += _lung_vessels(rng, centre, r_in)
     paint += _ribs(rng, centre, r_in)
     paint += _abdomen(rng, centre, radii, thorax)
@@ -227,9 +230,9 @@ def _spine_and_mediastinum(rng, centre: np.ndarray, r_in: np.ndarray) -> list:
     return out
 
 
-def _arms(rng: np.random.Generator, centre: np.ndarray, r_out: np.ndarray) -> list:
+def _arms(rng: np.random.Generator, centre: np.ndarray, r_out: np.ndarray, p_arms: float) -> list:
     """Upper arms beside the chest in some scans (large fields of view catch them)."""
-    if rng.random() > 0.3:
+    if rng.random() >= p_arms:
         return []
     out = []
     for side, k in ((1.0, 0), (-1.0, N_ANGLES // 2)):

@@ -23,8 +23,9 @@ T_GRID = 1.0 - (1.0 - np.linspace(0.0, 1.0, N_SIDE)) ** 2
 
 def build_chambers(
     p: dict, view: str, sides: Sides, smooth: Sides, thick: float, mitral_open: float
-) -> tuple[list, list, np.ndarray, np.ndarray]:
-    """Paint lists (label, local polygon) under and over the LV cavity, the LA, the outline.
+) -> tuple[list, list, list, np.ndarray, np.ndarray]:
+    """Paint lists (label, local polygon) under, inside and over the LV cavity, the LA, the
+    outline.
 
     The cavity itself is not in the lists: the renderer fills it exactly from its polygon.
     """
@@ -50,7 +51,8 @@ def build_chambers(
         paint += [(lab.ATRIAL_WALL, grow(root, 2.0)), (lab.AORTA, root)]
     paint += walls + bloods + _veins(rng, la, p["veins"]) + [(lab.LA_BLOOD, la)] + ventricle
     paint.append((lab.LV_MYO, epi))
-    return paint, _cavity_details(rng, p, sides, mitral_open), la, paint[0][1]
+    inside, over = _cavity_details(rng, p, sides, mitral_open)
+    return paint, inside, over, la, paint[0][1]
 
 
 def epicardium(smooth: Sides, p: dict, thick: float) -> Sides:
@@ -166,30 +168,54 @@ def _fat_envelope(rng: np.random.Generator, outlines: list[np.ndarray], margin: 
     return grow(pts, np.clip(margin * (0.6 + wobble(rng, t, 1.0, (2, 8))), -1.0, None))
 
 
-def _cavity_details(rng, p, sides: Sides, mitral_open) -> list[tuple[int, np.ndarray]]:
-    """Papillary muscles, apical trabeculae, mitral leaflets and flow voids inside the cavity."""
+def _cavity_details(rng, p, sides: Sides, mitral_open) -> tuple[list, list]:
+    """(inside, over): papillary muscles and trabeculae, which the renderer keeps within the
+    compact cavity; then mitral leaflets and flow voids."""
     lat, sep = sides
-    out = []
-    walls = [(lat, 1.0), (sep, -1.0)]
-    for k in range(p["n_pap"]):
-        border, sign = walls[k]
-        t_at, length_frac, depth_frac = p["pap"][k]
+    centre = np.array([0.4 * lat[-1][0], 0.0])  # inside the cavity, for the inward normals
+    inside = []
+    for t_at, length_frac, width_mm, side in p["pap"]:
+        border = lat if side == "lat" else sep
         i = int(np.searchsorted(T_GRID, t_at))
-        root = border[i] + np.array([0.0, 2.5 * sign])
-        tip = border[i] * [1.0, 1.0 - depth_frac] - [length_frac * border[-1][0], 0.0]
-        out.append((lab.PAPILLARY, strand(root, tip, rng.uniform(6.0, 10.0), rng.normal(0, 2))))
-    for _ in range(p["n_strands"]):
-        border, sign = walls[int(rng.integers(0, 2))]
-        i = int(np.searchsorted(T_GRID, rng.uniform(0.6, 0.93)))
-        root = border[i] + np.array([0.0, 1.5 * sign])
-        tip = root + np.array([rng.uniform(-6.0, 2.0), -sign * rng.uniform(3.0, 9.0)])
-        out.append((lab.PAPILLARY, strand(root, tip, rng.uniform(1.5, 3.0))))
+        inward = _inward(border, i, centre)
+        root = border[i] - 3.0 * inward  # anchored in the wall; the cavity mask cuts it
+        # the muscle runs along the wall toward the leaflet tips, its head off the wall
+        tip = border[i] + np.array([-length_frac * lat[-1][0], 0.0]) + inward * 0.6 * width_mm
+        inside.append((lab.PAPILLARY, strand(root, tip, width_mm, rng.normal(0, 2.0), 0.3)))
+    lo, hi = p["trab_width"]
+    for _ in range(p["n_trab"]):
+        on_lat = rng.random() < 0.7  # mostly on the free wall and toward the apex
+        border = lat if on_lat else sep
+        i = int(np.searchsorted(T_GRID, rng.uniform(0.45 if on_lat else 0.7, 0.97)))
+        inward = _inward(border, i, centre)
+        turn = rng.uniform(-0.7, 0.7)
+        c, s = np.cos(turn), np.sin(turn)
+        direction = np.array([c * inward[0] - s * inward[1], s * inward[0] + c * inward[1]])
+        root = border[i] - 1.5 * inward
+        tip = border[i] + direction * rng.uniform(3.0, 11.0)
+        inside.append((lab.PAPILLARY, strand(root, tip, rng.uniform(lo, hi), rng.normal(0, 1.0))))
+    for _ in range(p["n_bridges"]):  # strands across the apex, wall to wall
+        j = int(np.searchsorted(T_GRID, rng.uniform(0.86, 0.96)))
+        start, end = lat[j] - 1.0 * _inward(lat, j, centre), sep[j] - 1.0 * _inward(sep, j, centre)
+        inside.append(
+            (lab.PAPILLARY, strand(start, end, rng.uniform(lo, hi), rng.normal(0, 2.0), 0.0))
+        )
     a, b = sep[0], lat[0]
-    out.append((lab.VALVE, _leaflet(a, b, mitral_open, 0.6)))
-    out.append((lab.VALVE, _leaflet(b, a, mitral_open, 0.4)))
+    over = [
+        (lab.VALVE, _leaflet(a, b, mitral_open, 0.6)),
+        (lab.VALVE, _leaflet(b, a, mitral_open, 0.4)),
+    ]
     if p["flow_void"]:
-        out.append((lab.FLOW_VOID, _flow_void(rng, a, b, lat, mitral_open)))
-    return out
+        over.append((lab.FLOW_VOID, _flow_void(rng, a, b, lat, mitral_open)))
+    return inside, over
+
+
+def _inward(border: np.ndarray, i: int, centre: np.ndarray) -> np.ndarray:
+    """Unit normal of a cavity side at sample i, pointing into the cavity."""
+    tangent = border[min(i + 1, len(border) - 1)] - border[max(i - 1, 0)]
+    normal = np.array([-tangent[1], tangent[0]])
+    normal /= max(float(np.linalg.norm(normal)), 1e-9)
+    return normal if normal @ (centre - border[i]) > 0 else -normal
 
 
 def _flow_void(rng, a, b, lat, mitral_open) -> np.ndarray:

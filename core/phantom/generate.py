@@ -11,8 +11,9 @@ from core.geometry import Landmarks, Spacing
 from core.phantom import labels as lab
 from core.phantom.acquisition import Grid, Scanner, acquire, draw_grid, draw_scanner
 from core.phantom.body import build_body
+from core.phantom.family import Family, FamilyName, family, family_rng
 from core.phantom.heart import HeartModel
-from core.phantom.render import Tissues, mask_of, paint_labels
+from core.phantom.render import Tissues, flow_field, mask_of, paint_labels
 from core.phantom.shapes import Affine
 from core.phantom.truth import cavity_landmarks
 
@@ -34,11 +35,15 @@ class PhantomFrame:
     length_mm: float
     width_mm: float
     view: str
-    masks: dict[str, np.ndarray]  # "lv" (cavity), "myo" (LV wall), "la", "rv"; bool
+    # "lv" (the compact cavity, papillary muscles and trabeculae included), "myo" (LV wall),
+    # "la", "rv", "ra"; bool
+    masks: dict[str, np.ndarray]
     lv_contour: list[tuple[float, float]]  # cavity border polygon, hinge A -> apex -> hinge B
     seed: int
     frame_index: int = 0
     contraction: float = 0.0  # 0 at end-diastole, 1 at end-systole
+    family: str = "base"
+    tissue_labels: np.ndarray | None = None  # uint8 map of core.phantom.labels' tissues
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class PhantomCine:
 @dataclass
 class _Series:
     seed: int
+    fam: Family
     view: str
     heart: HeartModel
     grid: Grid
@@ -65,28 +71,29 @@ class _Series:
     air: np.ndarray | None  # background some scanners set to zero
 
     @classmethod
-    def draw(cls, seed, view, si_target, shape) -> _Series:
-        rng = np.random.default_rng(seed)
+    def draw(cls, seed, view, si_target, shape, fam: Family) -> _Series:
+        rng = family_rng(fam, seed)
         view = view if view is not None else ("4CH" if rng.random() < 0.7 else "2CH")
         if view not in VIEWS:
             raise ValueError(f"view must be one of {VIEWS} or None, got {view!r}")
         si = float(rng.uniform(*SI_RANGE)) if si_target is None else float(si_target)
-        heart = HeartModel.draw(rng, view, si)
+        heart = HeartModel.draw(rng, view, si, fam)
         ed = heart.state(0.0)
         centre = heart.origin + 0.3 * heart.length_mm * heart.axis
-        body = build_body(rng, ed.outline)
-        skin = body[0][1]  # the body outline: the field of view is set to take in the chest
-        grid = draw_grid(rng, centre, shape, float(np.ptp(skin, axis=0).max()))
+        body = build_body(rng, ed.outline, fam.p_arms)
+        # the field of view is set to take in the chest: the body outline is the widest polygon
+        body_mm = max(float(np.ptp(poly, axis=0).max()) for _, poly in body)
+        grid = draw_grid(rng, centre, shape, body_mm, fam)
         empty = np.zeros(grid.shape, dtype=np.uint8)
         body_labels = paint_labels(body, grid.body_to_px, empty)
-        tissues = Tissues.draw(rng, grid.shape)
-        scanner = draw_scanner(rng, grid, grid.body_to_px(centre[None])[0])
+        tissues = Tissues.draw(rng, grid.shape, fam)
+        scanner = draw_scanner(rng, grid, grid.body_to_px(centre[None])[0], fam)
         # without phase oversampling, whatever lies beyond the phase FOV folds back in
         wrapped = _wrap_around(body, grid, tissues) if rng.random() < 0.5 else None
         air = None
         if rng.random() < 0.15:  # some scanners zero the background outside the body
             air = ndimage.binary_erosion(body_labels == lab.AIR, iterations=3)
-        return cls(int(seed), view, heart, grid, tissues, scanner, body_labels, wrapped, air)
+        return cls(int(seed), fam, view, heart, grid, tissues, scanner, body_labels, wrapped, air)
 
     def frame(self, rng, c: float, mitral_open: float, index: int) -> PhantomFrame:
         state = self.heart.state(c, mitral_open)
@@ -95,8 +102,14 @@ class _Series:
         lv = mask_of(cavity_px, shape)
         labels = paint_labels(state.under, to_px, self.body_labels)
         labels[lv] = lab.LV_BLOOD
+        # papillary muscles and trabeculae only ever cover cavity pixels: the compact border
+        # (and so the truth) stays the cavity polygon's
+        labels = np.where(lv, paint_labels(state.inside, to_px, labels), labels)
         labels = paint_labels(state.over, to_px, labels)
         clean = self.tissues.intensities(labels)
+        blood = labels == lab.LV_BLOOD
+        flow = flow_field(cavity_px, lv, self.tissues.jet, 0.35 + 0.65 * mitral_open, c)
+        clean[blood] *= flow[blood]
         if self.wrapped is not None:
             clean += self.wrapped
         pixels = acquire(rng, clean, MOVING[labels], self.scanner, self.grid)
@@ -107,6 +120,7 @@ class _Series:
             "myo": labels == lab.LV_MYO,
             "la": mask_of(to_px(state.la), shape) & ~lv,
             "rv": labels == lab.RV_BLOOD,
+            "ra": labels == lab.RA_BLOOD,
         }
         landmarks, m = cavity_landmarks(cavity_px, self.grid.spacing)
         return PhantomFrame(
@@ -122,6 +136,8 @@ class _Series:
             seed=self.seed,
             frame_index=index,
             contraction=float(c),
+            family=self.fam.name,
+            tissue_labels=labels,
         )
 
 
@@ -151,15 +167,18 @@ def generate_frame(
     view: str | None = None,
     si_target: float | None = None,
     shape: tuple[int, int] | None = None,
+    family: FamilyName = "base",
 ) -> PhantomFrame:
-    """One end-diastolic phantom frame, deterministic for a seed.
+    """One end-diastolic phantom frame, deterministic for a seed and family.
 
     view: "4CH", "2CH" or None (random); si_target: the ED SI to aim for (reached within about
     0.01; the frame's `si` is the exact value), None draws one from 0.42-0.84; shape: (rows,
-    cols), None draws a realistic matrix (156-256 a side, often not square).
+    cols), None draws a realistic matrix (the family's range, often not square); family:
+    "base" (the default) or "shifted" (a stand-in for a new scanner, core.phantom.family).
     """
-    series = _Series.draw(seed, view, si_target, shape)
-    rng = np.random.default_rng([int(seed), 0])
+    fam = _family(family)
+    series = _Series.draw(seed, view, si_target, shape, fam)
+    rng = family_rng(fam, seed, 0)
     return series.frame(rng, 0.0, float(rng.uniform(0.0, 0.2)), 0)
 
 
@@ -181,20 +200,26 @@ def generate_cine(
     n_frames: int = 20,
     view: str | None = None,
     shape: tuple[int, int] | None = None,
+    family: FamilyName = "base",
 ) -> PhantomCine:
     """A cine of one phantom series through one cycle; ED is a random frame, not always 0."""
     if n_frames < 2:
         raise ValueError("a cine needs at least 2 frames")
-    series = _Series.draw(seed, view, None, shape)
-    rng = np.random.default_rng([int(seed), 1])
+    fam = _family(family)
+    series = _Series.draw(seed, view, None, shape, fam)
+    rng = family_rng(fam, seed, 1)
     ed = int(rng.integers(0, n_frames))
     es_offset = int(np.clip(round(n_frames * rng.uniform(0.3, 0.42)), 1, n_frames - 1))
     phases = np.mod(np.arange(n_frames) - ed, n_frames) / n_frames
     c = contraction_curve(phases, es_offset / n_frames)
     filling = (phases > es_offset / n_frames + 0.04) & (phases < 0.95)
     frames = [
-        series.frame(np.random.default_rng([int(seed), 2, k]), float(c[k]), float(filling[k]), k)
+        series.frame(family_rng(fam, seed, 2, k), float(c[k]), float(filling[k]), k)
         for k in range(n_frames)
     ]
     interval_ms = float(rng.uniform(700.0, 1200.0)) / n_frames
     return PhantomCine(frames, ed, (ed + es_offset) % n_frames, interval_ms, int(seed))
+
+
+def _family(name: str | Family) -> Family:
+    return name if isinstance(name, Family) else family(name)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.phantom.chambers import T_GRID, build_chambers
+from core.phantom.family import BASE, Family
 from core.phantom.shapes import wobble
 
 
@@ -20,10 +21,13 @@ from core.phantom.shapes import wobble
 class HeartState:
     """Polygons of one phase in body mm; (label, polygon) lists in painting order.
 
-    `under` is painted before the LV cavity (which is filled from `cavity`), `over` after it.
+    `under` is painted before the LV cavity (which is filled from `cavity`), `inside` after it
+    but only within the cavity (papillary muscles, trabeculae: they never move the compact
+    border the truth is measured on), `over` last (leaflets, flow voids).
     """
 
     under: list[tuple[int, np.ndarray]]
+    inside: list[tuple[int, np.ndarray]]
     over: list[tuple[int, np.ndarray]]
     cavity: np.ndarray
     la: np.ndarray
@@ -44,8 +48,10 @@ class HeartModel:
     p: dict = field(default_factory=dict)  # shape, wall, function and chamber parameters
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, view: str, si_target: float) -> HeartModel:
-        """A random heart whose ED cavity has roughly the requested SI."""
+    def draw(
+        cls, rng: np.random.Generator, view: str, si_target: float, fam: Family = BASE
+    ) -> HeartModel:
+        """A random heart whose ED cavity has roughly the requested SI (anatomy of family fam)."""
         dilated = si_target > 0.66
         length = float(np.clip(rng.normal(87.0, 6.0), 74.0, 102.0))
         if dilated:
@@ -55,6 +61,7 @@ class HeartModel:
         p = _shape_params(rng, si_target, dilated)
         p.update(_wall_params(rng, dilated))
         p.update(_chamber_params(rng, view))
+        p.update(_cavity_params(rng, view, fam))
         model = cls(view, np.zeros(2), axis, length, si_target * length, p)
         model._calibrate(si_target)
         return model
@@ -125,12 +132,13 @@ class HeartModel:
         lat, sep = self._sides(c, length, width)
         smooth = self._sides(c, length, width, smooth=True)
         cavity_local = np.concatenate([sep, lat[-2::-1]])
-        under, over, la_local, outline_local = build_chambers(
+        under, inside, over, la_local, outline_local = build_chambers(
             self.p, self.view, (lat, sep), smooth, thick, mitral_open
         )
         cavity = self._to_body(cavity_local, c)
         return HeartState(
             under=[(label, self._to_body(poly, c)) for label, poly in under],
+            inside=[(label, self._to_body(poly, c)) for label, poly in inside],
             over=[(label, self._to_body(poly, c)) for label, poly in over],
             cavity=cavity,
             la=self._to_body(la_local, c),
@@ -208,16 +216,37 @@ def _chamber_params(rng: np.random.Generator, view: str) -> dict:
         "ra_half": rng.uniform(17.0, 27.0),
         "atrial_gap": rng.uniform(3.0, 6.0),
         "atrial_wall": rng.uniform(1.5, 2.8),
-        "n_pap": int(rng.integers(1, 3)) if view == "4CH" else 2,
-        "pap": [
-            (rng.uniform(0.38, 0.68), rng.uniform(0.12, 0.25), rng.uniform(0.25, 0.5))
-            for _ in range(2)
-        ],
-        "n_strands": int(rng.integers(2, 11)),
         "moderator": bool(rng.random() < 0.7),
         "aortic_root": bool(view == "4CH" and rng.random() < 0.25),
         "veins": int(rng.integers(0, 3)),
         "rng_seed": int(rng.integers(0, 2**31)),
         "fat_margin": rng.uniform(0.5, 6.0),
         "flow_void": rng.random() < 0.45,
+    }
+
+
+def _cavity_params(rng: np.random.Generator, view: str, fam: Family) -> dict:
+    """Papillary muscles and trabeculae: how many, where along the wall, how big.
+
+    Papillary muscles: (t of the root along the wall, length as a fraction of the cavity,
+    width mm, side). In 4CH both sit on the lateral (free) wall, the second (posteromedial,
+    seen nearer the apex) in 3 of 5 hearts; in 2CH one on each wall, the v > 0 side being the
+    inferior wall.
+    """
+    second_side = "lat" if view == "4CH" else "sep"
+    sides = ["lat", second_side] if view == "2CH" or rng.random() < 0.6 else ["lat"]
+    pap = [
+        (
+            rng.uniform(0.45, 0.62) if k == 0 else rng.uniform(0.6, 0.78),
+            rng.uniform(*fam.papillary_length),
+            rng.uniform(*fam.papillary_width_mm) * (1.0 if k == 0 else 0.8),
+            side,
+        )
+        for k, side in enumerate(sides)
+    ]
+    return {
+        "pap": pap,
+        "n_trab": int(rng.integers(fam.n_trabeculae[0], fam.n_trabeculae[1] + 1)),
+        "trab_width": fam.trabecula_width_mm,
+        "n_bridges": int(rng.integers(fam.n_bridges[0], fam.n_bridges[1] + 1)),
     }

@@ -30,7 +30,7 @@ ATRIAL_WALL = 17
 AORTA = 18
 VESSEL = 19  # pulmonary and coronary vessels: bright blood in SSFP
 VALVE = 20
-PAPILLARY = 21
+PAPILLARY = 21  # papillary muscles and trabeculae: myocardium inside the compact cavity
 STOMACH_FLUID = 22
 GAS = 23
 FLOW_VOID = 24
@@ -69,18 +69,38 @@ TISSUES: dict[int, tuple[tuple[float, float], tuple[float, float]]] = {
 BLOOD = (LV_BLOOD, RV_BLOOD, LA_BLOOD, RA_BLOOD, AORTA)
 
 
-def draw_intensities(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-label intensity, texture amplitude and texture field index for one series."""
+def four_chamber_map(masks: dict[str, np.ndarray]) -> np.ndarray:
+    """A phantom's masks in the public 4-chamber layout: LV cavity 1, LV myocardium 2, RV 3,
+    LA 4, RA 5, else 0. The LV cavity is the compact cavity: papillary muscles and trabeculae
+    inside it count as cavity, as readers and public label maps draw it."""
+    out = np.zeros(masks["lv"].shape, dtype=np.uint8)
+    for value, name in ((5, "ra"), (4, "la"), (3, "rv"), (2, "myo"), (1, "lv")):
+        if name in masks:
+            out[masks[name]] = value
+    return out
+
+
+def draw_intensities(rng: np.random.Generator, fam=None) -> tuple[np.ndarray, ...]:
+    """Per-label intensity, texture amplitude and texture field index for one series.
+
+    fam (a core.phantom.family.Family, base when None) sets the myocardium, fat and
+    other-blood ranges; base's equal the TISSUES table.
+    """
     level = np.zeros(N_LABELS)
     texture = np.zeros(N_LABELS)
     for label, ((lo, hi), (tlo, thi)) in TISSUES.items():
         level[label] = rng.uniform(lo, hi)
         texture[label] = rng.uniform(tlo, thi)
+    if fam is not None:
+        level[LV_MYO] = rng.uniform(*fam.myo_level)
+        level[RV_MYO] = level[LV_MYO] * rng.uniform(0.9, 1.1)
+        level[[SUBCUT_FAT, PERI_FAT]] = rng.uniform(*fam.fat_level, 2)
+        level[[RV_BLOOD, LA_BLOOD, RA_BLOOD, AORTA]] = rng.uniform(*fam.other_blood_level, 4)
     # papillary muscles and trabeculae are myocardium: close to the wall's own intensity
     level[PAPILLARY] = level[LV_MYO] * rng.uniform(0.95, 1.15)
-    # thin leaflets are averaged with the blood around them (partial volume): from a clear
-    # dark line to nearly invisible, so the annulus is found from the anatomy, not a drawn line
-    level[VALVE] = rng.uniform(0.35, 0.95)
+    # thin leaflets are averaged with the blood around them (partial volume): a dark line of
+    # varying depth, and the annulus is still found from the anatomy, not from a drawn line
+    level[VALVE] = rng.uniform(0.3, 0.75)
     # flow voids darken the blood they sit in (a factor, applied by the renderer)
     field_index = rng.integers(0, 3, N_LABELS)
     return level, texture, field_index

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from core.geometry import LANDMARK_NAMES
+from core.phantom.family import FamilyName
 from core.phantom.generate import PhantomFrame, generate_cine, generate_frame
 
 ANNOTATOR = "phantom"
@@ -29,24 +30,33 @@ class PhantomSeries:
     ed_index: int
     es_index: int | None
     frame_interval_ms: float | None
+    family: str = "base"
 
     @property
     def key(self) -> str:
-        """Series key derived from the seed (phantoms carry no identity to hide)."""
-        return f"phantom-{self.seed}"
+        """Series key derived from the seed and family (phantoms carry no identity to hide);
+        base keeps the plain "phantom-SEED" of projects generated before families existed."""
+        return (
+            f"phantom-{self.seed}"
+            if self.family == "base"
+            else f"phantom-{self.family}-{self.seed}"
+        )
 
 
-def phantom_series(seed: int, count: int, cine_frames: int | None) -> Iterator[PhantomSeries]:
-    """`count` series with seeds seed, seed+1, ...: single ED frames, or cines of cine_frames."""
+def phantom_series(
+    seed: int, count: int, cine_frames: int | None, family: FamilyName = "base"
+) -> Iterator[PhantomSeries]:
+    """`count` series with seeds seed, seed+1, ...: single ED frames, or cines of cine_frames,
+    of one phantom family (core.phantom.family)."""
     for k in range(count):
         s = seed + k
         if cine_frames:
-            cine = generate_cine(s, n_frames=cine_frames)
+            cine = generate_cine(s, n_frames=cine_frames, family=family)
             yield PhantomSeries(
-                s, cine.frames, cine.ed_index, cine.es_index, cine.frame_interval_ms
+                s, cine.frames, cine.ed_index, cine.es_index, cine.frame_interval_ms, family
             )
         else:
-            yield PhantomSeries(s, [generate_frame(s)], 0, None, None)
+            yield PhantomSeries(s, [generate_frame(s, family=family)], 0, None, None, family)
 
 
 def display_window(pixels: np.ndarray) -> tuple[float, float]:

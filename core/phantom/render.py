@@ -77,16 +77,19 @@ class Tissues:
     field_index: np.ndarray  # per label: which field textures it
     blood: np.ndarray  # (rows, cols) multiplicative blood inhomogeneity
     ink: float  # depth of the dark fat-water boundary (0: none)
+    jet: tuple[float, float] = (0.0, 0.0)  # inflow jet and outflow tract: signed relative change
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, shape: tuple[int, int]) -> Tissues:
-        level, texture, field_index = lab.draw_intensities(rng)
+    def draw(cls, rng: np.random.Generator, shape: tuple[int, int], fam=None) -> Tissues:
+        level, texture, field_index = lab.draw_intensities(rng, fam)
         fields = np.stack([smooth_field(rng, shape, cells) for cells in (5, 14, 40)])
         # Flow and coil sensitivity: 15-20 % spread inside the cavity (about +-2 sigma).
         spread = rng.uniform(0.15, 0.2)
         blood = 1.0 + 0.25 * spread * smooth_field(rng, shape, int(rng.integers(8, 16)))
         ink = rng.uniform(0.3, 0.8) if rng.random() < 0.5 else 0.0
-        return cls(level, texture, fields, field_index, blood.astype(np.float32), ink)
+        # flow: fresh inflowing blood brightens, dephasing in fast or turbulent flow darkens
+        jet = (rng.choice([-1.0, 1.0]) * rng.uniform(0.08, 0.2), -rng.uniform(0.05, 0.15))
+        return cls(level, texture, fields, field_index, blood.astype(np.float32), ink, jet)
 
     def india_ink(self, labels: np.ndarray, img: np.ndarray) -> np.ndarray:
         """SSFP's chemical-shift boundary: a dark line where fat meets water-based tissue.
@@ -110,3 +113,35 @@ class Tissues:
         blood = np.isin(labels, (*lab.BLOOD, lab.FLOW_VOID, lab.DESC_AORTA, lab.VESSEL))
         img[blood] *= self.blood[blood]
         return self.india_ink(labels, np.clip(img, 0.0, None))
+
+
+def flow_field(
+    cavity_px: np.ndarray, lv: np.ndarray, jet: tuple[float, float], inflow: float, outflow: float
+) -> np.ndarray:
+    """Multiplicative flow pattern over the LV cavity (1 elsewhere): a smooth jet from the
+    mitral annulus toward the apex, scaled by `inflow` (0-1), and a band along the septum below
+    hinge A (the outflow tract), scaled by `outflow` (0-1)."""
+    field = np.ones(lv.shape, dtype=np.float32)
+    rows, cols = np.nonzero(lv)
+    if rows.size == 0:
+        return field
+    a, b = cavity_px[0], cavity_px[-1]
+    m = 0.5 * (a + b)
+    apex = cavity_px[int(np.argmax(np.linalg.norm(cavity_px - m, axis=1)))]
+    length = max(float(np.linalg.norm(apex - m)), 1.0)
+    u = (apex - m) / length
+    n = np.array([-u[1], u[0]])
+    half = max(0.5 * float(np.linalg.norm(b - a)), 1.0)
+    rel = np.stack([cols - m[0], rows - m[1]], axis=1)
+    along, across = rel @ u / length, rel @ n
+    shape = np.clip(along, 0.0, None) * np.exp(-2.0 * along)  # rises past the annulus, fades
+    jet_v = inflow * jet[0] * 5.4 * shape * np.exp(-((across / (0.45 * half)) ** 2))
+    side = np.sign((a - m) @ n)  # the septal hinge's side of the axis
+    out = (
+        outflow
+        * jet[1]
+        * np.exp(-((along / 0.3) ** 2))
+        * np.exp(-(((across - side * 0.6 * half) / (0.4 * half)) ** 2))
+    )
+    field[rows, cols] = (1.0 + jet_v + out).astype(np.float32)
+    return field

@@ -1,6 +1,6 @@
 """Benchmark: phantom frames per second at 256x256, next to a plain reference in the same run.
 
-Usage: python tests/benchmarks/bench_phantom.py [--frames 40] [--cine 20] [--json]
+Usage: python tests/benchmarks/bench_phantom.py [--frames 40] [--cine 20] [--family base] [--json]
 
 The target (the model trains on 1,500-2,000 phantom frames) is at most 60 ms per 256x256 frame.
 Three figures: single frames (a new series each: heart, chest, scanner drawn every time), frames
@@ -47,18 +47,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=40)
     parser.add_argument("--cine", type=int, default=20)
+    parser.add_argument("--family", choices=("base", "shifted"), default="base")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    generate_frame(0, shape=SHAPE)  # imports and first-call costs out of the figures
-    single = _times_ms(lambda k: generate_frame(1000 + k, shape=SHAPE), args.frames)
+    fam = args.family
+    generate_frame(0, shape=SHAPE, family=fam)  # imports and first-call costs out of the figures
+    single = _times_ms(lambda k: generate_frame(1000 + k, shape=SHAPE, family=fam), args.frames)
     cines = max(1, args.frames // args.cine)
     start = time.perf_counter()
     for k in range(cines):
-        generate_cine(2000 + k, n_frames=args.cine, shape=SHAPE)
+        generate_cine(2000 + k, n_frames=args.cine, shape=SHAPE, family=fam)
     cine_ms = (time.perf_counter() - start) * 1000.0 / (cines * args.cine)
     reference = _times_ms(_reference, args.frames)
     result = {
+        "family": fam,
         "single_frame_median_ms": statistics.median(single),
+        "single_frames_per_s": 1000.0 / statistics.mean(single),
         "single_frame_p95_ms": float(np.percentile(single, 95)),
         "cine_frame_mean_ms": cine_ms,
         "reference_median_ms": statistics.median(reference),
@@ -68,7 +72,7 @@ def main() -> int:
         print(json.dumps(result, indent=2))
     else:
         for key, value in result.items():
-            print(f"{key:24s} {value:8.1f}")
+            print(f"{key:24s} {value:>8}" if isinstance(value, str) else f"{key:24s} {value:8.1f}")
     return 0
 
 

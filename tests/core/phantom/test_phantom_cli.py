@@ -112,3 +112,23 @@ def test_demo_creates_once_and_reads_a_few(tmp_path, monkeypatch, capsys):
     assert main(["demo", "--no-open"]) == 0
     assert path.stat().st_mtime_ns == modified
     assert "already there" in capsys.readouterr().out
+
+
+def test_generate_the_shifted_family_as_files_and_into_a_project(tmp_path):
+    out = tmp_path / "files"
+    assert main(["generate", str(out), "--n", "2", "--seed", "5", "--family", "shifted"]) == 0
+    rows = _truth(out)
+    assert [r["series"] for r in rows] == ["phantom-shifted-5", "phantom-shifted-6"]
+    frame = generate_frame(5, family="shifted")
+    assert np.array_equal(np.asarray(Image.open(out / rows[0]["file"])), frame.pixels)
+    assert float(rows[0]["si"]) == pytest.approx(frame.si, abs=1e-12)
+    path = tmp_path / "p.sphericity"
+    for family in ("base", "shifted"):  # both families side by side in one project
+        args = ["generate", "--project", str(path), "--n", "2", "--seed", "5"]
+        assert main([*args, "--family", family]) == 0
+    with Project.open(path) as project:
+        images = project.list_images(ImageFilter(source="synthetic"), limit=100)
+        keys = {i.series_key for i in images}
+        assert keys == {"phantom-5", "phantom-6", "phantom-shifted-5", "phantom-shifted-6"}
+        (shifted,) = [i for i in images if i.series_key == "phantom-shifted-5"]
+        assert np.array_equal(project.pixels(shifted.id), frame.pixels)

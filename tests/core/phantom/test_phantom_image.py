@@ -117,3 +117,14 @@ def test_contact_sheet_tile_shows_frame_and_landmarks():
     assert plain.max() == 255 and (plain[..., 0] == plain[..., 2]).all()  # grey
     changed = np.any(plain != marked, axis=2)
     assert 60 < changed.sum() < 3000  # three thin lines: axis, annulus, width
+
+
+def test_zoomed_tile_shows_the_heart_with_its_landmarks():
+    from core.phantom.sheet import TILE, zoom_tile
+
+    frame = generate_frame(2, family="shifted")
+    tile = np.asarray(zoom_tile(frame, label=""))
+    assert tile.shape == (TILE, TILE, 3)
+    coloured = (tile[..., 0] != tile[..., 1]) | (tile[..., 1] != tile[..., 2])
+    assert 60 < coloured.sum() < 3000  # the three landmark lines, all inside the enlarged box
+    assert tile[~coloured].std() > 20  # the heart's greys, not an empty box
