@@ -88,6 +88,7 @@ def adapt_run(project, spec: str | int, *, device: str = "auto", progress=None) 
     from model.checkpoint import load_checkpoint, save_checkpoint
     from model.device import choose_device
     from model.finetune import adapt_image_ids, project_frames, resolve_parent
+    from model.ood import summary
 
     emit = progress or (lambda event: None)
     started = time.perf_counter()
@@ -111,8 +112,12 @@ def adapt_run(project, spec: str | int, *, device: str = "auto", progress=None) 
     model = model.to(setup.device)
     adapt_batch_norm(model, config, setup, project_frames(project, ids))
     stats = _lineage_feature_stats(model, config, setup, project, snapshot)
-    metrics = {**(parent.metrics or {}), "adapted_to": {"n_images": len(ids)}}
-    metrics.pop("evaluation", None)  # the parent's test figures are not this run's
+    # The parent's validation figures are not this run's: only what it is and what it saw.
+    metrics = {
+        "model_si_kind": meta.get("model_si_kind"),
+        "adapted_to": {"n_images": len(ids)},
+        "feature_stats": summary(stats),
+    }
     path = runs_dir_for(project.url) / f"run-{run_id}.pt"
     save_checkpoint(
         path,

@@ -126,6 +126,7 @@ class TrainConfig:
 # default take these. Measured on the shifted phantom family: see TrainConfig's docstring.
 FINETUNE_DEFAULTS: dict = {
     "lr": 3e-4,
+    "batch": 8,
     "epochs": 6,
     "epoch_steps": 6,
     "freeze": 2,  # stem and layer1: generic edges and textures

@@ -94,9 +94,8 @@ def _lineage_arguments(p: argparse.ArgumentParser, d) -> None:
     p.add_argument("--adapt", action="store_true", help=d.help_of("adapt"))
     p.add_argument("--freeze-bn", action="store_true", help=d.help_of("freeze_bn"))
     p.add_argument("--epoch-steps", type=int, default=d.epoch_steps, help=d.help_of("epoch_steps"))
-    p.add_argument(
-        "--source", choices=["synthetic", "real"], default=None, help=d.help_of("source")
-    )
+    # No argparse choices: the form's editor for a choice has no "unset" entry.
+    p.add_argument("--source", default=None, metavar="SOURCE", help=d.help_of("source"))
 
 
 def _adapt_arguments(p: argparse.ArgumentParser) -> None:
@@ -236,6 +235,8 @@ def _train(args) -> int:
         epoch_steps=args.epoch_steps,
         source=args.source,
     )
+    if config.source not in (None, "synthetic", "real"):
+        raise ValueError("--source must be 'synthetic' or 'real'")
     if config.finetuning():  # options left at their defaults take the fine-tuning defaults
         config = config.with_finetune_defaults()
     return _run_training(config, args.project, args.progress)

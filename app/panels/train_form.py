@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 # Arguments the panel fills itself, never shown in the form.
-HIDDEN = {"help", "project", "progress", "run_name"}
+HIDDEN = {"help", "project", "progress", "run_name", "init"}  # init: the panel's "Start from"
 
 
 def train_actions() -> list[argparse.Action]:

@@ -11,7 +11,8 @@ each step and the AUROC of each flag for telling errors > 0.05 SI from smaller o
 PREFIX.json and PREFIX.png (default tests/benchmarks/results/<date>-shift-<scale>).
 
 `--scale default` is the product's setting (1,500 base phantoms, 20 epochs: hours on 2 CPU
-cores); `reduced` (400 phantoms, 6 epochs) is what fits in under an hour on a busy 2-core CPU.
+cores); `reduced` (300 phantoms, 6 epochs, 40 test frames) is what fits in about an hour on a
+2-core CPU shared with other work.
 Its figures are the reduced setting's, never the default's.
 """
 
@@ -36,7 +37,7 @@ from core.store import Project
 
 SCALES = {
     "default": {"n_base": 1500, "epochs": 20, "n_test": 150, "n_pool": 300},
-    "reduced": {"n_base": 400, "epochs": 6, "n_test": 60, "n_pool": 120},
+    "reduced": {"n_base": 300, "epochs": 6, "n_test": 40, "n_pool": 70},
 }
 BIG_ERROR_SI = 0.05
 TEST_SEED, POOL_SEED = 100_000, 200_000  # shifted-family seeds far from the base family's
@@ -207,6 +208,16 @@ def base_run(work: Path, scale: dict, log) -> tuple[Path, dict]:
     from model.train import train
 
     path = work / "base.sphericity"
+    if path.exists():  # a rerun in the same --work folder keeps its base run
+        with Project.open(path) as project:
+            run = project.runs()[-1]
+        log(f"base run {run.id} reused from {path}")
+        return path, {
+            "run_id": run.id,
+            "checkpoint": run.checkpoint_path,
+            "reused": True,
+            "val_curve": _curve(run.metrics["history"]),
+        }
     with Clock() as gen:
         frames, _ = phantoms("base", 0, scale["n_base"])
         with Project.create(path) as project:
@@ -215,13 +226,7 @@ def base_run(work: Path, scale: dict, log) -> tuple[Path, dict]:
     with Clock() as clock, Project.open(path) as project:
         result = train(TrainConfig(epochs=scale["epochs"], threads=2), project)
         run = project.run(result.run_id)
-    curve = [
-        {
-            k: h.get(k)
-            for k in ("epoch", "loss", "val_loss", "val_mse_regression", "val_mse_landmarks")
-        }
-        for h in result.metrics["history"]
-    ]
+    curve = _curve(result.metrics["history"])
     log(f"base run {run.id}: {clock.wall_min:.1f} min")
     return path, {
         "run_id": run.id,
@@ -230,6 +235,11 @@ def base_run(work: Path, scale: dict, log) -> tuple[Path, dict]:
         "train": clock.figures(),
         "val_curve": curve,
     }
+
+
+def _curve(history: list[dict]) -> list[dict]:
+    keys = ("epoch", "loss", "val_loss", "val_mse_regression", "val_mse_landmarks")
+    return [{k: h.get(k) for k in keys} for h in history]
 
 
 def copy_project(base: Path, dest: Path) -> Path:
@@ -274,7 +284,7 @@ OPTIONS: dict[str, dict] = {
 }
 
 
-def finetune_grid(base: Path, work: Path, pool, test, args, log) -> dict:
+def finetune_grid(base: Path, work: Path, pool, test, args, log, save) -> dict:
     """The options at the middle n, then the learning curve with the best option."""
     results: dict = {"options": {}, "curve": {}}
     compare_n = 20 if 20 in args.ns else args.ns[len(args.ns) // 2]
@@ -293,12 +303,17 @@ def finetune_grid(base: Path, work: Path, pool, test, args, log) -> dict:
 
     options = args.options or list(OPTIONS)
     for option in options:
-        results["options"][option] = [one(compare_n, s, option) for s in args.seeds]
+        seeds = args.seeds if option == "defaults" else args.seeds[: args.option_seeds]
+        results["options"][option] = [one(compare_n, s, option) for s in seeds]
+        save(results)
     best = min(options, key=lambda o: np.mean([r["si_rmse"] for r in results["options"][o]]))
     results["chosen_option"] = best
     for n in args.ns:
-        runs = results["options"][best] if n == compare_n else [one(n, s, best) for s in args.seeds]
-        results["curve"][str(n)] = runs
+        if n == compare_n and len(results["options"][best]) == len(args.seeds):
+            results["curve"][str(n)] = results["options"][best]
+        else:
+            results["curve"][str(n)] = [one(n, s, best) for s in args.seeds]
+        save(results)
     return results
 
 
@@ -378,9 +393,16 @@ def main(argv=None) -> int:
     p.add_argument("--ns", default="5,10,20,50")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--options", default=None, help="fine-tuning options to compare (default all)")
+    p.add_argument(
+        "--option-seeds", type=int, default=1, help="seeds for the options other than defaults"
+    )
+    p.add_argument("--plot-only", default=None, metavar="JSON", help="redraw the PNG of a JSON")
     p.add_argument("--work", default=None, help="folder for the projects (default: a temp folder)")
     p.add_argument("--out", default=None, help="PREFIX of the JSON and PNG")
     args = p.parse_args(argv)
+    if args.plot_only:
+        plot(json.loads(Path(args.plot_only).read_text()), Path(args.plot_only).with_suffix(".png"))
+        return 0
     scale = dict(SCALES[args.scale], name=args.scale)
     for key in ("n_base", "epochs", "n_test", "n_pool"):
         if getattr(args, key) is not None:
@@ -403,26 +425,35 @@ def main(argv=None) -> int:
             f"[{(time.perf_counter() - started) / 60:5.1f} min] {msg}", file=sys.stderr, flush=True
         )
 
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    report: dict = {"scale": scale, "machine": _machine()}
+
+    def save(partial=None) -> None:
+        if partial is not None:
+            report["finetune"] = partial
+        Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=_plain))
+
     base, base_fig = base_run(work, scale, log)
     test, shift = phantoms("shifted", TEST_SEED, scale["n_test"])
     pool, _ = phantoms("shifted", POOL_SEED, scale["n_pool"])
     base_test, _ = phantoms("base", TEST_SEED, scale["n_test"])
-    report = {"scale": scale, "shift": shift, "machine": _machine(), "base": base_fig}
+    report.update(shift=shift, base=base_fig)
     report["base_family_test"] = evaluate_on(base_fig["checkpoint"], base_test)
     with Clock() as clock:
         report["zero_shot"] = evaluate_on(base_fig["checkpoint"], test)
     report["zero_shot"]["predict"] = clock.figures()
     log(f"zero-shot RMSE {report['zero_shot']['si_rmse']:.4f}")
+    save()
     checkpoint, adapt_clock = adapted_run(base, work, pool, log)
     report["adapted"] = {**evaluate_on(checkpoint, test), "adapt": adapt_clock}
     log(f"adapted RMSE {report['adapted']['si_rmse']:.4f}")
-    ft = finetune_grid(base, work, pool, test, args, log)
+    save()
+    ft = finetune_grid(base, work, pool, test, args, log, save)
     ft["options_summary"] = {o: summarise(r) for o, r in ft["options"].items()}
     ft["curve_summary"] = {n: summarise(r) for n, r in ft["curve"].items()}
     report["finetune"] = ft
     report["total_wall_min"] = round((time.perf_counter() - started) / 60, 1)
-    prefix.parent.mkdir(parents=True, exist_ok=True)
-    Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=_plain))
+    save()
     plot(report, Path(f"{prefix}.png"))
     log(f"wrote {prefix}.json and .png")
     return 0
