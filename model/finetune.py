@@ -43,15 +43,15 @@ def learned_ids(snapshot: dict | None, splits=("train", "val")) -> set[int]:
     return {int(i) for k in splits for i in by_split.get(k, [])}
 
 
-def finetune_samples(samples: list, parent_snapshot: dict | None) -> list:
-    """The samples a fine-tune learns from: all but the phantoms its parent learned from.
+def finetune_image_ids(project, image_ids, parent_snapshot: dict | None) -> list[int]:
+    """The labelled images a fine-tune learns from: all but the phantoms its parent learned from.
 
     Phantoms the parent trained on would only pull the model back to what it knows; readings
     of real frames (and phantoms new to the lineage) stay, so a fine-tune of a fine-tune still
-    learns from every reading.
+    learns from every reading. Decides on the image records, before any pixels are read.
     """
     seen = learned_ids(parent_snapshot)
-    return [s for s in samples if not (s.source == "synthetic" and s.image_id in seen)]
+    return [i for i in image_ids if not (i in seen and project.image(i).source == "synthetic")]
 
 
 def adapt_image_ids(project, exclude_snapshot: dict | None, seed: int = 0) -> list[int]:

@@ -14,9 +14,9 @@ import numpy as np
 from model.cache import build_cache
 from model.checkpoint import load_checkpoint, save_checkpoint
 from model.config import TrainConfig
-from model.data import data_snapshot, load_samples
+from model.data import data_snapshot, labelled_readings, load_samples
 from model.device import choose_device
-from model.finetune import adapt_image_ids, finetune_samples, project_frames, resolve_parent
+from model.finetune import adapt_image_ids, finetune_image_ids, project_frames, resolve_parent
 from model.ood import summary
 from model.trainer import Trainer, make_model
 from model.validate import validate
@@ -80,9 +80,13 @@ def train(
 
 
 def _training_samples(config: TrainConfig, project, parent_meta: dict | None) -> list:
-    samples = load_samples(project, include_submitted=config.include_submitted, seed=config.seed)
+    ids = None
     if parent_meta is not None:
-        samples = finetune_samples(samples, parent_meta["data_snapshot"])
+        labelled = labelled_readings(project, config.include_submitted)
+        ids = finetune_image_ids(project, sorted(labelled), parent_meta["data_snapshot"])
+    samples = load_samples(
+        project, include_submitted=config.include_submitted, image_ids=ids, seed=config.seed
+    )
     if config.source:
         samples = [s for s in samples if s.source == config.source]
     if config.max_images:

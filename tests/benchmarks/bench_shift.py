@@ -285,8 +285,10 @@ OPTIONS: dict[str, dict] = {
 
 
 def finetune_grid(base: Path, work: Path, pool, test, args, log, save) -> dict:
-    """The options at the middle n, then the learning curve with the best option."""
-    results: dict = {"options": {}, "curve": {}}
+    """The learning curve with the fine-tuning defaults (seed by seed, so a cut-short run still
+    covers every n), then the other options at one n."""
+    results: dict = {"options": {}, "curve": {str(n): [] for n in args.ns}}
+    results["chosen_option"] = "defaults"
     compare_n = 20 if 20 in args.ns else args.ns[len(args.ns) // 2]
 
     def one(n: int, seed: int, option: str) -> dict:
@@ -301,19 +303,16 @@ def finetune_grid(base: Path, work: Path, pool, test, args, log, save) -> dict:
         )
         return figures
 
-    options = args.options or list(OPTIONS)
-    for option in options:
-        seeds = args.seeds if option == "defaults" else args.seeds[: args.option_seeds]
-        results["options"][option] = [one(compare_n, s, option) for s in seeds]
-        save(results)
-    best = min(options, key=lambda o: np.mean([r["si_rmse"] for r in results["options"][o]]))
-    results["chosen_option"] = best
-    for n in args.ns:
-        if n == compare_n and len(results["options"][best]) == len(args.seeds):
-            results["curve"][str(n)] = results["options"][best]
-        else:
-            results["curve"][str(n)] = [one(n, s, best) for s in args.seeds]
-        save(results)
+    for seed in args.seeds:
+        for n in args.ns:
+            results["curve"][str(n)].append(one(n, seed, "defaults"))
+            save(results)
+    results["options"]["defaults"] = results["curve"][str(compare_n)][: args.option_seeds]
+    for option in args.options or [o for o in OPTIONS if o != "defaults"]:
+        if option != "defaults":
+            seeds = args.seeds[: args.option_seeds]
+            results["options"][option] = [one(compare_n, s, option) for s in seeds]
+            save(results)
     return results
 
 
@@ -343,7 +342,8 @@ def plot(report: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    curve = report["finetune"]["curve"]
+    curve = {n: runs for n, runs in report["finetune"]["curve"].items() if runs}
+    summary = {n: summarise(runs) for n, runs in curve.items()}
     ns = [int(n) for n in curve]
     for ax, key, label in (
         (axes[0], "si_rmse", "SI RMSE (model SI)"),
@@ -352,8 +352,8 @@ def plot(report: dict, path: Path) -> None:
         for n in ns:
             ys = [r[key] for r in curve[str(n)]]
             ax.scatter([n] * len(ys), ys, color="#4c72b0", alpha=0.4, s=12)
-        means = [report["finetune"]["curve_summary"][str(n)][key]["mean"] for n in ns]
-        sds = [report["finetune"]["curve_summary"][str(n)][key]["sd"] for n in ns]
+        means = [summary[str(n)][key]["mean"] for n in ns]
+        sds = [summary[str(n)][key]["sd"] for n in ns]
         ax.errorbar(
             ns,
             means,
@@ -450,7 +450,7 @@ def main(argv=None) -> int:
     save()
     ft = finetune_grid(base, work, pool, test, args, log, save)
     ft["options_summary"] = {o: summarise(r) for o, r in ft["options"].items()}
-    ft["curve_summary"] = {n: summarise(r) for n, r in ft["curve"].items()}
+    ft["curve_summary"] = {n: summarise(r) for n, r in ft["curve"].items() if r}
     report["finetune"] = ft
     report["total_wall_min"] = round((time.perf_counter() - started) / 60, 1)
     save()
