@@ -216,7 +216,7 @@ def _run_cells(run, active: int | None) -> list[str]:
 
 def _lineage(run) -> str:
     """ "run 3", "run 3, adapted (120 frames)", or "" for a run that started afresh."""
-    config = run.config or {}
+    config = getattr(run, "config", None) or {}
     parent = config.get("parent_run_id")
     adapted = config.get("adapted_to")
     text = f"run {parent}" if parent is not None else ""
