@@ -14,6 +14,7 @@ import torch
 
 from model.config import TrainConfig
 from model.device import DeviceSetup
+from model.network import SIModel
 from model.preprocess import (
     frame_tensor,
     landmarks_array,
@@ -85,7 +86,7 @@ def adapt_run(project, spec: str | int, *, device: str = "auto", progress=None) 
     lineage did not learn from; returns the new run's id. Its config names the parent and
     what it adapted to (image ids, count; no readings used)."""
     from core.paths import runs_dir_for
-    from model.checkpoint import load_checkpoint, save_checkpoint
+    from model.checkpoint import save_checkpoint
     from model.device import choose_device
     from model.finetune import adapt_image_ids, project_frames, resolve_parent
     from model.ood import summary
@@ -93,9 +94,10 @@ def adapt_run(project, spec: str | int, *, device: str = "auto", progress=None) 
     emit = progress or (lambda event: None)
     started = time.perf_counter()
     setup = choose_device(device)
-    config, _state, meta = resolve_parent(TrainConfig(init=str(spec)), project)
+    config, state, meta = resolve_parent(TrainConfig(init=str(spec)), project)
     parent = project.run(config.parent_run_id)
-    model, _ = load_checkpoint(parent.checkpoint_path)
+    model = SIModel()
+    model.load_state_dict(state)
     parent_config = TrainConfig.from_dict(meta["config"])
     ids = adapt_image_ids(project, meta["data_snapshot"], parent_config.seed)
     adapted_to = {"image_ids": ids, "n_images": len(ids), "readings_used": False}

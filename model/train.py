@@ -128,9 +128,14 @@ def _train_run(
     for note in notes:
         print(note, file=sys.stderr)
     loop = _Loop(trainer, emit, should_stop, snapshot, ckpt, config)
+    if config.parent_run_id is not None and not len(val_set):
+        from core.model_si import run_si_kind
+
+        # Nothing to validate on: the parent's better estimate stays the model SI.
+        loop.fallback_kind = run_si_kind(project.run(config.parent_run_id))
     status = loop.run()
     metrics = loop.final_metrics()
-    if ckpt.exists():
+    if ckpt.exists() and status == "done":  # a cancel stays prompt
         metrics["feature_stats"] = _finish_checkpoint(ckpt, config, setup, project, samples, notes)
     duration_s = time.perf_counter() - started
     saved = ckpt if ckpt.exists() else None
@@ -161,6 +166,7 @@ class _Loop:
         self.t, self.emit, self.should_stop = trainer, emit, should_stop
         self.snapshot, self.ckpt, self.config = snapshot, ckpt, config
         self.best: dict | None = None
+        self.fallback_kind: str | None = None  # model SI estimate when nothing validates
         self.history: list[dict] = []
         self.step = 0
         self.last_event = 0.0
@@ -248,7 +254,9 @@ class _Loop:
         best = self.best or (self.history[-1] if self.history else {})
         return {
             **best,
-            "model_si_kind": _si_kind(best),
+            "model_si_kind": _si_kind(best)
+            if "val_loss" in best or not self.fallback_kind
+            else self.fallback_kind,
             "epochs_run": len(self.history),
             "history": self.history,
             "steps": self.step,

@@ -38,6 +38,8 @@ from core.store import Project
 SCALES = {
     "default": {"n_base": 1500, "epochs": 20, "n_test": 150, "n_pool": 300},
     "reduced": {"n_base": 300, "epochs": 6, "n_test": 40, "n_pool": 70},
+    # What a shared, busy 2-core CPU finishes in about half an hour: shows the mechanism only.
+    "micro": {"n_base": 120, "epochs": 4, "n_test": 20, "n_pool": 60},
 }
 BIG_ERROR_SI = 0.05
 TEST_SEED, POOL_SEED = 100_000, 200_000  # shifted-family seeds far from the base family's
