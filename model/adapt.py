@@ -110,7 +110,7 @@ def adapt_run(project, spec: str | int, *, device: str = "auto", progress=None) 
     )
     snapshot = dict(meta["data_snapshot"])
     run_id = project.add_run(config.to_dict(), device=setup.describe(), data_snapshot=snapshot)
-    emit({"event": "start", "run_id": run_id, "n_adapt": len(ids), "device": setup.describe()})
+    emit({"event": "adapting", "run_id": run_id, "n_images": len(ids), "device": setup.describe()})
     model = model.to(setup.device)
     adapt_batch_norm(model, config, setup, project_frames(project, ids))
     stats = _lineage_feature_stats(model, config, setup, project, snapshot)
@@ -138,7 +138,14 @@ def adapt_run(project, spec: str | int, *, device: str = "auto", progress=None) 
         checkpoint_path=str(path),
         model_si_kind=meta.get("model_si_kind"),
     )
-    emit({"event": "done", "run_id": run_id, "duration_s": round(duration_s, 1)})
+    emit(
+        {
+            "event": "done",
+            "run_id": run_id,
+            "duration_s": round(duration_s, 1),
+            "checkpoint": str(path),
+        }
+    )
     return run_id
 
 
