@@ -155,7 +155,7 @@ class Predictor:
             fine = [self._fine_matrix(p, s) for p, (_, s) in zip(pts, frames, strict=True)]
             pts, conf, si_reg, features = self._points(tensors, fine, cfg.size)
         distances = mahalanobis(self.feature_stats, features)
-        limit = (self.feature_stats or {}).get("limit", math.inf)
+        limit = (self.feature_stats or {}).get("limit") or math.inf  # None: no limit set
         preds = []
         for k, (_, spacing) in enumerate(frames):
             lm = array_landmarks(pts[k])

@@ -2,8 +2,8 @@
 
 A run stores the mean and a shrinkage (Ledoit-Wolf) precision matrix of the pooled layer4
 features of its training frames, as the prediction path sees them, and a limit: a high
-quantile of the distances of its validation frames. A frame beyond the limit looks unlike
-anything the model learned from, whatever its passes say.
+quantile of the distances of its validation frames (none with fewer than 20 of them). A frame
+beyond the limit looks unlike anything the model learned from, whatever its passes say.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 LIMIT_QUANTILE = 0.99
-MIN_LIMIT_FRAMES = 20  # fewer validation frames than this: the limit comes from training frames
+MIN_LIMIT_FRAMES = 20  # fewer validation frames than this: no limit (no distance flag)
 MAX_FIT_FRAMES = 500  # training frames the statistics are fitted on (a sample of larger sets)
 
 
@@ -52,10 +52,15 @@ def fit_feature_stats(train: np.ndarray, held_out: np.ndarray | None = None) -> 
         "shrinkage": shrinkage,
         "quantile": LIMIT_QUANTILE,
     }
-    use_held_out = held_out is not None and len(held_out) >= MIN_LIMIT_FRAMES
-    ref = held_out if use_held_out else train
-    stats["limit"] = float(np.quantile(mahalanobis(stats, ref), LIMIT_QUANTILE))
-    stats["limit_from"] = "validation" if use_held_out else "training"
+    if held_out is not None and len(held_out) >= MIN_LIMIT_FRAMES:
+        stats["limit"] = float(np.quantile(mahalanobis(stats, held_out), LIMIT_QUANTILE))
+        stats["limit_from"] = "validation"
+    else:
+        # Training frames' own distances are far smaller than new frames' (thousands of
+        # features, hundreds of frames): a limit from them flagged every held-out phantom
+        # of a 120-phantom run. Without enough validation frames, no flag; distances stay.
+        stats["limit"] = None  # JSON-safe (the run's metrics hold it too)
+        stats["limit_from"] = "none (too few validation frames)"
     return stats
 
 
