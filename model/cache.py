@@ -50,6 +50,16 @@ def build_cache(samples, *, size: int, coarse_size: int, fov_mm: float) -> Frame
     """Resample every sample once: the fine context around its LV and the whole frame."""
     mm_per_px = fov_mm / size
     csize = context_size(size)
+    if not samples:  # e.g. a fine-tune whose readings all sit in the training split
+        return FrameCache(
+            image_ids=[],
+            fine=torch.zeros((0, 1, csize, csize), dtype=torch.float16),
+            fine_points=torch.zeros((0, 5, 2)),
+            coarse=torch.zeros((0, 1, coarse_size, coarse_size), dtype=torch.float16),
+            coarse_points=torch.zeros((0, 5, 2)),
+            si=torch.zeros(0),
+            fine_mm_per_px=mm_per_px,
+        )
     fine: list[torch.Tensor] = []
     fine_pts: list[torch.Tensor] = []
     coarse: list[torch.Tensor] = []

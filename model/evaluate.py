@@ -74,6 +74,7 @@ def evaluate(
                 "min_confidence": min(p.confidence.values()),
                 "centre_shift_mm": p.centre_shift_mm,
                 "axis_turn_deg": p.axis_turn_deg,
+                "feature_distance": p.feature_distance,
                 "flags": "; ".join(p.flags),
             }
         )

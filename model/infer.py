@@ -24,6 +24,7 @@ from model.config import TrainConfig
 from model.device import DeviceSetup, choose_device
 from model.heatmap import decode
 from model.network import fused_for_inference
+from model.ood import mahalanobis
 from model.preprocess import (
     array_landmarks,
     frame_tensor,
@@ -54,6 +55,10 @@ class Prediction:
     centre_shift_mm: float = float("nan")
     axis_turn_deg: float = float("nan")
     flags: tuple[str, ...] = ()  # plain-language reasons to distrust this prediction
+    # Mahalanobis distance of the pooled features from the run's training frames (model.ood;
+    # NaN for runs saved without feature statistics).
+    feature_distance: float = float("nan")
+    features: np.ndarray | None = None  # those pooled features (not stored with the row)
 
     def to_row(self, image_id: int) -> dict:
         """A row for Project.save_predictions."""
@@ -63,7 +68,11 @@ class Prediction:
             "si_landmarks": self.si_landmarks,
             "landmarks": self.landmarks.to_dict(),
             # The per-landmark confidences, with the prediction's flags (plausibility_flags).
-            "confidence": {**self.confidence, "flags": list(self.flags)},
+            "confidence": {
+                **self.confidence,
+                "flags": list(self.flags),
+                "feature_distance": _json_float(self.feature_distance),
+            },
         }
 
 
@@ -71,9 +80,15 @@ class Predictor:
     """A trained model ready to predict frames: coarse pass, then fine pass (both batched)."""
 
     def __init__(
-        self, model, config: TrainConfig, setup: DeviceSetup, model_si_kind: SIKind = "regression"
+        self,
+        model,
+        config: TrainConfig,
+        setup: DeviceSetup,
+        model_si_kind: SIKind = "regression",
+        feature_stats: dict | None = None,
     ):
         self.config, self.setup, self.model_si_kind = config, setup, model_si_kind
+        self.feature_stats = feature_stats  # model.ood statistics of the training frames
         # Batch norm folded into the convolutions: about a tenth faster, same outputs.
         fused = fused_for_inference(model)
         self.dtype = None  # None: float32 weights, autocast as set up
@@ -93,7 +108,7 @@ class Predictor:
         model, meta = load_checkpoint(path)
         config = TrainConfig.from_dict(meta["config"])
         kind: SIKind = "landmarks" if meta.get("model_si_kind") == "landmarks" else "regression"
-        return cls(model, config, choose_device(device), kind)
+        return cls(model, config, choose_device(device), kind, meta.get("feature_stats"))
 
     def with_refine(self, refine: int) -> Predictor:
         """The same model predicting with `refine` refining fine passes (the run's config is
@@ -122,14 +137,16 @@ class Predictor:
 
     @torch.no_grad()
     def _points(self, frames: list[torch.Tensor], mats: list[np.ndarray], size: int):
-        """Model outputs for frames sampled on matrices: points in frame px, confidence, SI."""
+        """Model outputs for frames sampled on matrices: points in frame px, confidence, SI,
+        pooled features."""
         batch = torch.cat(
             [warp(f, torch.from_numpy(m)[None], size) for f, m in zip(frames, mats, strict=True)]
         )
         out = self.forward(self.setup.to_input(batch))
         pts, conf = decode(out["heatmaps"].float().cpu())
         frame_pts = np.stack([map_points(m, p) for m, p in zip(mats, pts.numpy(), strict=True)])
-        return frame_pts, conf.numpy(), out["si"].float().cpu().numpy()
+        features = out["features"].float().cpu().numpy()
+        return frame_pts, conf.numpy(), out["si"].float().cpu().numpy(), features
 
     def predict(
         self, frames: list[tuple[np.ndarray, Spacing]], batch: int = 32
@@ -144,13 +161,15 @@ class Predictor:
         cfg = self.config
         tensors = [frame_tensor(p) for p, _ in frames]
         coarse = [whole_frame_matrix(p.shape[:2], s, cfg.coarse_size) for p, s in frames]
-        pts, _, _ = self._points(tensors, coarse, cfg.coarse_size)
+        pts, _, _, _ = self._points(tensors, coarse, cfg.coarse_size)
         # Fine passes: each reads the field of view placed by the previous estimate.
         refining = max(0, cfg.refine if cfg.fine_pose == "upright" else 0)
         for _ in range(1 + refining):
             placed_by = pts
             fine = [self._fine_matrix(p, s) for p, (_, s) in zip(pts, frames, strict=True)]
-            pts, conf, si_reg = self._points(tensors, fine, cfg.size)
+            pts, conf, si_reg, features = self._points(tensors, fine, cfg.size)
+        distances = mahalanobis(self.feature_stats, features)
+        limit = (self.feature_stats or {}).get("limit") or math.inf  # None: no limit set
         preds = []
         for k, (_, spacing) in enumerate(frames):
             lm = array_landmarks(pts[k])
@@ -159,7 +178,7 @@ class Predictor:
             shift, turn = (
                 pass_agreement(placed_by[k], pts[k], spacing) if refining else (math.nan, math.nan)
             )
-            flags = plausibility_flags(si_lm, conf[k], shift, turn)
+            flags = plausibility_flags(si_lm, conf[k], shift, turn, distances[k], limit)
             # The run's better estimate, unless flags say its landmarks are not to be trusted.
             use = model_si_field(self.model_si_kind, flags)
             model_si = si_lm if use == "si_landmarks" else float(si_reg[k])
@@ -174,6 +193,8 @@ class Predictor:
                     centre_shift_mm=shift,
                     axis_turn_deg=turn,
                     flags=flags,
+                    feature_distance=float(distances[k]),
+                    features=features[k],
                 )
             )
         return preds
@@ -198,7 +219,14 @@ def pass_agreement(before: np.ndarray, after: np.ndarray, spacing: Spacing) -> t
     return shift, float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
 
 
-def plausibility_flags(si: float, confidence, shift_mm: float, turn_deg: float) -> tuple[str, ...]:
+def plausibility_flags(
+    si: float,
+    confidence,
+    shift_mm: float,
+    turn_deg: float,
+    distance: float = math.nan,
+    distance_limit: float = math.inf,
+) -> tuple[str, ...]:
     """Reasons, in words, why a prediction may be wrong (none: nothing looks off)."""
     flags = []
     if not (np.isfinite(si) and SI_RANGE[0] <= si <= SI_RANGE[1]):
@@ -210,4 +238,13 @@ def plausibility_flags(si: float, confidence, shift_mm: float, turn_deg: float) 
         )
     if float(np.min(confidence[:3])) < MIN_AXIS_CONFIDENCE:
         flags.append("low confidence in the apex or mitral hinges")
+    if distance > distance_limit:
+        flags.append(
+            f"this frame looks unlike the frames the model learned from (distance "
+            f"{distance:.0f}, limit {distance_limit:.0f}): its SI may be far off"
+        )
     return tuple(flags)
+
+
+def _json_float(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None

@@ -20,7 +20,8 @@ INPUT_MEAN, INPUT_STD = (
 
 
 class SIModel(nn.Module):
-    """ResNet50 on one-channel frames; outputs {"si": (B,), "heatmaps": (B, 5, S/4, S/4)}.
+    """ResNet50 on one-channel frames; outputs {"si": (B,), "heatmaps": (B, 5, S/4, S/4),
+    "features": (B, 2048)} (the pooled backbone features: model.ood measures their distance).
 
     The regression head (global average pool + small MLP; `si_head`, the name checkpoints store)
     follows the study and is the Grad-CAM target. The landmark head merges layer1..layer4
@@ -69,7 +70,7 @@ class SIModel(nn.Module):
             (c3, c2, c1), (self.lateral[2], self.lateral[1], self.lateral[0]), strict=True
         ):
             p = lat(feat) + F.interpolate(p, size=feat.shape[-2:], mode="nearest")
-        return {"si": si, "heatmaps": self.heatmap_head(p)}
+        return {"si": si, "heatmaps": self.heatmap_head(p), "features": pooled}
 
 
 def fused_for_inference(model: SIModel) -> SIModel:

@@ -85,7 +85,8 @@ def predict_files(
     paths: list[str], predictor: Predictor, spacing_mm: float | None = None, on_error=None
 ) -> list[dict]:
     """CSV rows for loose files: file, frame, si, si_regression, si_landmarks, each landmark's
-    x, y and confidence, and flags (reasons to distrust the row, empty when none).
+    x, y and confidence, feature_distance (model.ood) and flags (reasons to distrust the row,
+    in words; empty when none).
 
     A file that cannot be read goes to on_error(name, reason) and is skipped (raised when
     on_error is None).
@@ -113,6 +114,7 @@ def predict_files(
                 x, y = getattr(pred.landmarks, n)
                 row[f"{n}_x"], row[f"{n}_y"] = x, y
                 row[f"{n}_confidence"] = pred.confidence[n]
+            row["feature_distance"] = pred.feature_distance
             row["flags"] = "; ".join(pred.flags)
             rows.append(row)
     return rows

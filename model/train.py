@@ -6,7 +6,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -14,16 +14,20 @@ import numpy as np
 
 from core.store import Project
 from model.cache import build_cache
-from model.checkpoint import save_checkpoint
+from model.checkpoint import load_checkpoint, save_checkpoint
 from model.config import TrainConfig
-from model.data import data_snapshot, load_samples
+from model.data import data_snapshot, labelled_readings, load_samples
 from model.device import choose_device
+from model.finetune import adapt_image_ids, finetune_image_ids, project_frames, resolve_parent
+from model.ood import summary
 from model.progress import progress_event
 from model.trainer import Trainer, make_model
 from model.validate import validate
 
 Progress = Callable[[dict], None]
 BATCH_EVENT_INTERVAL_S = 0.1  # at most ten batch events a second
+# With fewer validation frames the best epoch is chance: the last epoch's weights are kept.
+MIN_VAL_TO_CHOOSE = 20
 
 
 @dataclass
@@ -45,6 +49,10 @@ def train(
 ) -> TrainResult:
     """Train on the project's labelled images; record the run; return how it ended.
 
+    With `init` a run, fine-tune it (its weights and preprocessing; the phantoms it learned
+    from are left out); with `adapt`, batch norm is re-estimated on the project's frames that
+    the lineage did not learn from (before fine-tuning, or after training from scratch).
+
     progress receives event dicts ("start", "epoch", "batch", "val", "done", "cancelled",
     "error"); cancel() is polled after every batch: the batch finishes, the checkpoint is
     saved and the run ends "cancelled". An exception marks the run "error" and propagates.
@@ -54,10 +62,18 @@ def train(
     run_id = None
     try:
         setup = choose_device(config.device, threads=config.threads)
-        samples = _training_samples(config, project)
+        config, parent_state, parent_meta = resolve_parent(config, project)
+        samples = _training_samples(config, project, parent_meta)
         snapshot = data_snapshot(samples, config.include_submitted)
+        if config.adapt:
+            lineage = parent_meta["data_snapshot"] if parent_meta else snapshot
+            ids = adapt_image_ids(project, lineage, config.seed)
+            adapted = {"image_ids": ids, "n_images": len(ids), "readings_used": False}
+            config = replace(config, adapted_to=adapted)
         run_id = project.add_run(config.to_dict(), device=setup.describe(), data_snapshot=snapshot)
-        return _train_run(config, project, run_id, setup, samples, snapshot, emit, should_stop)
+        return _train_run(
+            config, project, run_id, setup, samples, snapshot, emit, should_stop, parent_state
+        )
     except BaseException as exc:
         message = f"{exc.__class__.__name__}: {exc}"
         if run_id is not None:
@@ -66,8 +82,16 @@ def train(
         raise
 
 
-def _training_samples(config: TrainConfig, project: Project) -> list:
-    samples = load_samples(project, include_submitted=config.include_submitted, seed=config.seed)
+def _training_samples(config: TrainConfig, project: Project, parent_meta: dict | None) -> list:
+    ids = None
+    if parent_meta is not None:
+        labelled = labelled_readings(project, config.include_submitted)
+        ids = finetune_image_ids(project, sorted(labelled), parent_meta["data_snapshot"])
+    samples = load_samples(
+        project, include_submitted=config.include_submitted, image_ids=ids, seed=config.seed
+    )
+    if config.source:
+        samples = [s for s in samples if s.source == config.source]
     if config.max_images:
         samples = samples[: config.max_images]
     if not any(s.split == "train" for s in samples):
@@ -75,12 +99,16 @@ def _training_samples(config: TrainConfig, project: Project) -> list:
     return samples
 
 
-def _train_run(config, project, run_id, setup, samples, snapshot, emit, should_stop) -> TrainResult:
+def _train_run(
+    config, project, run_id, setup, samples, snapshot, emit, should_stop, parent_state=None
+) -> TrainResult:
     from core.runs import checkpoint_name, runs_dir
 
     started = time.perf_counter()
     notes: list[str] = []
-    model = make_model(config, setup, notes)
+    model = make_model(config, setup, notes, parent_state)
+    if config.adapt and config.finetuning():
+        _adapt(model, config, setup, project, notes)
     cache_args = {"size": config.size, "coarse_size": config.coarse_size, "fov_mm": config.fov_mm}
     train_set = build_cache([s for s in samples if s.split == "train"], **cache_args)
     val_set = build_cache([s for s in samples if s.split == "val"], **cache_args)
@@ -103,8 +131,15 @@ def _train_run(config, project, run_id, setup, samples, snapshot, emit, should_s
     for note in notes:
         print(note, file=sys.stderr)
     loop = _Loop(trainer, emit, should_stop, snapshot, ckpt, config)
+    if config.parent_run_id is not None and not len(val_set):
+        from core.model_si import run_si_kind
+
+        # Nothing to validate on: the parent's better estimate stays the model SI.
+        loop.fallback_kind = run_si_kind(project.run(config.parent_run_id))
     status = loop.run()
     metrics = loop.final_metrics()
+    if ckpt.exists() and status == "done":  # a cancel stays prompt
+        metrics["feature_stats"] = _finish_checkpoint(ckpt, config, setup, project, samples, notes)
     duration_s = time.perf_counter() - started
     saved = ckpt if ckpt.exists() else None
     project.update_run(
@@ -135,6 +170,7 @@ class _Loop:
         self.t, self.emit, self.should_stop = trainer, emit, should_stop
         self.snapshot, self.ckpt, self.config = snapshot, ckpt, config
         self.best: dict | None = None
+        self.fallback_kind: str | None = None  # model SI estimate when nothing validates
         self.history: list[dict] = []
         self.step = 0
         self.last_event = 0.0
@@ -166,7 +202,7 @@ class _Loop:
                 if not self.ckpt.exists():
                     self._save()
                 return "cancelled"
-            if stale >= self.config.patience:
+            if self.config.patience and stale >= self.config.patience:
                 break
         if not self.ckpt.exists():
             self._save()
@@ -202,6 +238,8 @@ class _Loop:
         )
 
     def _improved(self, val: dict) -> bool:
+        if len(self.t.val_set) < MIN_VAL_TO_CHOOSE:
+            return True  # too few frames to choose an epoch by: keep the latest
         key = _score(val)
         return self.best is None or key < _score(self.best)
 
@@ -220,7 +258,9 @@ class _Loop:
         best = self.best or (self.history[-1] if self.history else {})
         return {
             **best,
-            "model_si_kind": _si_kind(best),
+            "model_si_kind": _si_kind(best)
+            if "val_loss" in best or not self.fallback_kind
+            else self.fallback_kind,
             "epochs_run": len(self.history),
             "history": self.history,
             "steps": self.step,
@@ -243,3 +283,39 @@ def _si_kind(val: dict) -> str:
     lm = val.get("val_mse_landmarks", math.inf)
     lm = lm if lm is not None and math.isfinite(lm) else math.inf
     return "landmarks" if lm < reg else "regression"
+
+
+def _adapt(model, config: TrainConfig, setup, project, notes: list[str]) -> None:
+    from model.adapt import adapt_batch_norm
+
+    ids = (config.adapted_to or {}).get("image_ids") or []
+    if not ids:
+        notes.append("adapt: the project has no frames outside what the model learned from")
+        return
+    adapt_batch_norm(model, config, setup, project_frames(project, ids))
+    notes.append(f"batch norm adapted to {len(ids)} of the project's frames (no readings used)")
+
+
+def _finish_checkpoint(ckpt: Path, config, setup, project, samples, notes: list[str]) -> dict:
+    """The kept checkpoint gets its batch norm adapted (runs from scratch with `adapt`) and
+    the feature statistics of its training frames (model.ood), written atomically again."""
+    from model.finetune import run_feature_stats
+    from model.infer import Predictor
+
+    model, meta = load_checkpoint(ckpt)
+    model = model.to(setup.device)
+    if config.adapt and not config.finetuning():
+        _adapt(model, config, setup, project, notes)
+    train = [(s.pixels, s.spacing) for s in samples if s.split == "train"]
+    val = [(s.pixels, s.spacing) for s in samples if s.split == "val"]
+    stats = run_feature_stats(Predictor(model, config, setup), train, val, config.seed)
+    payload = {k: v for k, v in meta.items() if k not in ("format", "code_version")}
+    save_checkpoint(
+        ckpt,
+        model,
+        config=payload.pop("config"),
+        data_snapshot=payload.pop("data_snapshot"),
+        metrics=payload.pop("metrics"),
+        extra={**payload, "feature_stats": stats},
+    )
+    return summary(stats)

@@ -36,7 +36,9 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(
             params, lr=self.config.lr, weight_decay=self.config.weight_decay
         )
-        self.steps_per_epoch = max(1, len(self.train_set) // self.config.batch)
+        self.steps_per_epoch = max(
+            1, len(self.train_set) // self.config.batch, self.config.epoch_steps
+        )
         self.total_steps = self.steps_per_epoch * self.config.epochs
         self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
             self.optimizer,
@@ -51,15 +53,28 @@ class Trainer:
         self.scaler = torch.amp.GradScaler(self.setup.device.type, enabled=use_scaler)
 
     def batches(self):
-        """Index batches of one epoch (drops the ragged end, except for tiny sets)."""
+        """Index batches of one epoch (drops the ragged end, except for tiny sets).
+
+        With epoch_steps above what the set fills, the epoch walks fresh permutations one after
+        another, so every image comes round equally often.
+        """
         n, b = len(self.train_set), min(self.config.batch, len(self.train_set))
-        order = self.rng.permutation(n)
+        rounds = -(-self.steps_per_epoch * b // n)
+        order = np.concatenate([self.rng.permutation(n) for _ in range(rounds)])
         return [order[k * b : (k + 1) * b] for k in range(self.steps_per_epoch)]
+
+    def train_mode(self) -> None:
+        """Training mode, with batch-norm statistics held where the config freezes them."""
+        self.model.train()
+        if self.config.freeze_bn:
+            for module in self.model.modules():
+                if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                    module.eval()
 
     def step(self, idx) -> float:
         """One optimiser step on fine crops (both heads) and whole frames (landmark head)."""
         cfg, ts = self.config, self.train_set
-        self.model.train()
+        self.train_mode()
         fine, fine_pts = sample_batch(
             ts.fine[idx],
             ts.fine_points[idx],
@@ -121,22 +136,35 @@ class Trainer:
         return loss
 
 
-def make_model(config: TrainConfig, setup: DeviceSetup, notes: list[str]) -> SIModel:
-    """A fresh SIModel with pretrained backbone weights where a local file exists."""
+def make_model(
+    config: TrainConfig, setup: DeviceSetup, notes: list[str], parent_state: dict | None = None
+) -> SIModel:
+    """An SIModel to train: a parent run's weights (parent_state), else ImageNet backbone
+    weights where a local file exists (required with init "imagenet"), else from scratch."""
     from model import weights as weights_mod
     from model.network import load_backbone
 
     torch.manual_seed(config.seed)
     model = SIModel()
-    path = weights_mod.find_weights(config.weights)
-    if path is None:
-        notes.append(
-            "no pretrained ResNet50 weights found: training from scratch; "
-            + weights_mod.where_to_put()
-        )
+    if parent_state is not None:
+        model.load_state_dict(parent_state)
+        notes.append(f"all weights from run {config.parent_run_id}")
+    elif config.init != "scratch":
+        path = weights_mod.find_weights(config.weights)
+        if path is None and config.init == "imagenet":
+            raise FileNotFoundError(
+                "init 'imagenet' needs a ResNet50 weights file; " + weights_mod.where_to_put()
+            )
+        if path is None:
+            notes.append(
+                "no pretrained ResNet50 weights found: training from scratch; "
+                + weights_mod.where_to_put()
+            )
+        else:
+            load_backbone(model, weights_mod.load_state_dict(path))
+            notes.append(f"backbone initialised from {path}")
     else:
-        load_backbone(model, weights_mod.load_state_dict(path))
-        notes.append(f"backbone initialised from {path}")
+        notes.append("training from scratch (init 'scratch')")
     freeze_stages(model, config.freeze)
     # torch's stubs lack the (device, memory_format=...) form that Module.to accepts.
     return model.to(setup.device, memory_format=torch.channels_last)  # type: ignore[call-overload]

@@ -1,4 +1,4 @@
-"""`sphericity train|runs|predict|gradcam|evaluate|bench|weights`: the SI model from the shell.
+"""`sphericity train|adapt|base-model|runs|predict|gradcam|evaluate|bench|weights`: the model.
 
 `train --progress jsonl` prints one JSON object per line on stdout (the window reads them);
 everything meant for people goes to stderr. torch is imported only inside run().
@@ -23,6 +23,8 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", metavar="PROJECT", help=PROJECT_HELP)
     {
         "train": _train_arguments,
+        "adapt": _adapt_arguments,
+        "base-model": _base_model_arguments,
         "runs": _runs_arguments,
         "predict": _predict_arguments,
         "gradcam": _gradcam_arguments,
@@ -49,6 +51,38 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
             metavar=option.dest.upper(),
             help=f"{option.help} ({details})" if details else option.help,
         )
+    _lineage_arguments(p)
+    p.add_argument("--progress", choices=["human", "jsonl"], default="human")
+
+
+def _lineage_arguments(p: argparse.ArgumentParser) -> None:
+    """Where a run starts from (help texts: TrainConfig's field metadata). Not in the form's
+    schema: the training dock sets `init` with its own "Start from" choice."""
+    from model.config import TrainConfig
+
+    d = TrainConfig()
+    p.add_argument("--init", default=None, metavar="FROM", help=d.help_of("init"))
+    # No argparse choices: the form's editor for a choice has no "unset" entry.
+    p.add_argument("--source", default=None, metavar="SOURCE", help=d.help_of("source"))
+
+
+def _adapt_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run", default="latest", help="run to adapt: id or 'latest'")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--progress", choices=["human", "jsonl"], default="human")
+
+
+def _base_model_arguments(p: argparse.ArgumentParser) -> None:
+    from model.config import TrainConfig
+
+    d = TrainConfig()
+    p.add_argument(
+        "--n", type=int, default=1500, help="phantoms to train on (generated if missing)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="first phantom seed and training seed")
+    p.add_argument("--epochs", type=int, default=d.epochs, help=f"default {d.epochs}")
+    p.add_argument("--device", default=d.device, help="auto, cpu or cuda (default auto)")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads")
     p.add_argument("--progress", choices=["human", "jsonl"], default="human")
 
 
@@ -142,6 +176,8 @@ def run(name: str, args: argparse.Namespace) -> int:
 
     handlers = {
         "train": _train,
+        "adapt": _adapt,
+        "base-model": _base_model,
         "runs": _runs,
         "predict": _predict,
         "gradcam": _gradcam,
@@ -157,19 +193,80 @@ def run(name: str, args: argparse.Namespace) -> int:
 
 
 def _train(args) -> int:
-    from core.store import Project
+    from dataclasses import replace
+
     from model.config import config_from_options, train_options
+
+    config = config_from_options({o.dest: getattr(args, o.dest) for o in train_options()})
+    config = replace(config, init=args.init, source=args.source)
+    if config.source not in (None, "synthetic", "real"):
+        raise ValueError("--source must be 'synthetic' or 'real'")
+    if config.finetuning():  # options left at their defaults take the fine-tuning defaults
+        config = config.with_finetune_defaults()
+    return _run_training(config, args.project, args.progress)
+
+
+def _run_training(config, project_path: str, progress: str) -> int:
+    from core.store import Project
     from model.progress import CancelFlag, make_reporter
     from model.train import train
 
-    config = config_from_options({o.dest: getattr(args, o.dest) for o in train_options()})
-    reporter = make_reporter(args.progress)
-    with CancelFlag() as cancel, Project.open(args.project) as project:
+    reporter = make_reporter(progress)
+    with CancelFlag() as cancel, Project.open(project_path) as project:
         try:
             result = train(config, project, progress=reporter, cancel=cancel.is_set)
         except Exception:
             return 1  # the "error" event (and the run row) already say what happened
     return 0 if result.status in ("done", "cancelled") else 1
+
+
+def _adapt(args) -> int:
+    from core.store import Project
+    from model.adapt import adapt_run
+    from model.progress import make_reporter
+
+    reporter = make_reporter(args.progress)
+    with Project.open(args.project) as project:
+        run_id = adapt_run(project, args.run, device=args.device, progress=reporter)
+        run = project.run(run_id)
+    n = run.config["adapted_to"]["n_images"]
+    print(
+        f"run {run_id}: run {run.config['parent_run_id']} with batch norm adapted to {n} "
+        "of the project's frames (no readings used)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _base_model(args) -> int:
+    """Phantoms of the base family into the project (as many as missing), then a run on them."""
+    from core.store import ImageFilter, Project
+    from model.config import TrainConfig
+
+    with Project.open(args.project) as project:
+        have = project.count_images(ImageFilter(source="synthetic"))
+    if have < args.n:
+        from app.cli import cmd_generate
+
+        gen = argparse.Namespace(
+            out=None,
+            project=args.project,
+            n=args.n - have,
+            seed=args.seed + have,
+            dicom=False,
+            cine=None,
+            unread=False,
+        )
+        if cmd_generate.run("generate", gen) != 0:
+            return 1
+    config = TrainConfig(
+        epochs=args.epochs,
+        seed=args.seed,
+        device=args.device,
+        threads=args.threads,
+        source="synthetic",
+    )
+    return _run_training(config, args.project, args.progress)
 
 
 def _runs(args) -> int:
@@ -190,9 +287,14 @@ def _runs(args) -> int:
         mse = m.get(f"val_mse_{r.model_si_kind}") if r.model_si_kind else None
         shown = f"val MSE {mse:.4f}" if isinstance(mse, float) else ""
         dur = f"{r.duration_s / 60:.1f} min" if r.duration_s else ""
+        parent = (r.config or {}).get("parent_run_id")
+        lineage = f"  from run {parent}" if parent is not None else ""
+        adapted = (r.config or {}).get("adapted_to")
+        lineage += f", adapted to {adapted['n_images']} frames" if adapted else ""
         print(
             f"{r.id:4d}  {r.created_at:%Y-%m-%d %H:%M}  {r.status:9s}  "
             f"{r.data_snapshot.get('n_images', '?'):>5} images  {dur:>9s}  {shown}  {r.device}"
+            f"{lineage}"
         )
     return 0
 
@@ -221,6 +323,7 @@ def _run_dict(r) -> dict:
         "metrics": r.metrics,
         "config": r.config,
         "n_images": r.data_snapshot.get("n_images"),
+        "parent_run_id": (r.config or {}).get("parent_run_id"),
         "code_version": r.code_version,
     }
 

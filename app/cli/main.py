@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("app.cli.cmd_demo", "create (once) and open the demo project"),
     "gui": ("app.cli.cmd_gui", "open a project in the window"),
     "train": ("app.cli.cmd_model", "train the SI model on a project's readings"),
+    "adapt": ("app.cli.cmd_model", "adapt a run's batch norm to the project's own frames"),
+    "base-model": ("app.cli.cmd_model", "generate phantoms (if missing) and train a base run"),
     "runs": ("app.cli.cmd_model", "list a project's training runs"),
     "predict": ("app.cli.cmd_model", "predict SI and landmarks with a run"),
     "gradcam": ("app.cli.cmd_model", "write a Grad-CAM overlay of one image"),

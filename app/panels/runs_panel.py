@@ -21,6 +21,7 @@ from core.runs import DeletedRun, active_run_id, delete_run, set_active_run
 
 COLUMNS = (
     "Run",
+    "From",
     "Date",
     "Status",
     "Images",
@@ -183,6 +184,7 @@ def _run_cells(run, active: int | None) -> list[str]:
     landmark_mm = metrics.get("val_landmark_error_mm_median")
     return [
         f"{run.id}{'  (active)' if run.id == active else ''}",
+        _lineage(run),
         run.created_at.strftime("%Y-%m-%d %H:%M") if run.created_at else "",
         run.status or "",
         str(snapshot.get("n_images", "")),
@@ -193,6 +195,17 @@ def _run_cells(run, active: int | None) -> list[str]:
         run.device or "",
         f"{run.duration_s / 60:.1f} min" if run.duration_s else "",
     ]
+
+
+def _lineage(run) -> str:
+    """ "run 3", "run 3, adapted (120 frames)", or "" for a run that started afresh."""
+    config = getattr(run, "config", None) or {}
+    parent = config.get("parent_run_id")
+    adapted = config.get("adapted_to")
+    text = f"run {parent}" if parent is not None else ""
+    if adapted:
+        text += f"{', ' if text else ''}adapted ({adapted.get('n_images', '?')} frames)"
+    return text
 
 
 def _fmt(value, spec: str = ".3f") -> str:

@@ -10,6 +10,8 @@ import time
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -50,8 +52,19 @@ class TrainingPanel(QWidget):
 
     def _build(self) -> None:
         self.form = TrainForm()
+        self.start_from = QComboBox()
+        self.start_from.setToolTip(
+            "Scratch or ImageNet weights: a new model. A run: fine-tune it on this project's "
+            "readings (its weights and preprocessing; fine-tuning defaults for the options "
+            "left at their defaults)."
+        )
         form_box = QGroupBox("Settings (defaults are tuned: press Start)")
-        QVBoxLayout(form_box).addWidget(self.form)
+        box_layout = QVBoxLayout(form_box)
+        start_row = QFormLayout()
+        start_row.addRow("Start from", self.start_from)
+        box_layout.addLayout(start_row)
+        box_layout.addWidget(self.form)
+        self.refresh_start_from()
         self.device_label = QLabel("Device: detected when training starts")
         self.estimate_label = QLabel("Time per epoch: measured during the first epoch")
         self.start_button = QPushButton("Start training")
@@ -98,6 +111,9 @@ class TrainingPanel(QWidget):
         self.progress.setFormat("starting…")
         self.status_label.setText("Preparing data…")
         args = ["train", self._project_url, "--progress", "jsonl", *self.form.arguments()]
+        init = self.start_from.currentData()
+        if init:
+            args += ["--init", str(init)]
         self._append_log("$ sphericity " + " ".join(args))
         self._process.start(args)
         self._set_running(True)
@@ -113,10 +129,29 @@ class TrainingPanel(QWidget):
         self.cancel()
         return self._process.wait(timeout_ms) if self.is_running() else True
 
+    @Slot()
+    def refresh_start_from(self) -> None:
+        """Offer scratch, ImageNet weights and every run with a checkpoint (newest first)."""
+        from core.store import Project
+
+        chosen = self.start_from.currentData()
+        self.start_from.clear()
+        self.start_from.addItem("ImageNet weights (scratch where none are found)", None)
+        self.start_from.addItem("scratch", "scratch")
+        with Project.open(self._project_url) as project:
+            runs = [r for r in project.runs() if r.checkpoint_path]
+        for run in sorted(runs, key=lambda r: r.id, reverse=True):
+            parent = (run.config or {}).get("parent_run_id")
+            origin = f", from run {parent}" if parent is not None else ""
+            self.start_from.addItem(f"run {run.id} ({run.status}{origin})", str(run.id))
+        index = self.start_from.findData(chosen)
+        self.start_from.setCurrentIndex(max(index, 0))
+
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.form.setEnabled(not running)
+        self.start_from.setEnabled(not running)
         self.runningChanged.emit(running)
 
     # -- events from the child -----------------------------------------------------------------
@@ -206,6 +241,7 @@ class TrainingPanel(QWidget):
         self.progress.setRange(0, max(self.progress.maximum(), 1))
         self.progress.setFormat("done" if ok else "stopped")
         self._draw_curves()
+        self.refresh_start_from()
         self.runFinished.emit(self._last_run_id)
 
     @Slot(str)

@@ -60,14 +60,23 @@ def ellipse_project(path, n_series: int = 6, frames_per_series: int = 2, shape=(
     """A project file of ellipse frames, each with an approved reading; returns its path."""
     from core.store import Project
 
-    with Project.create(path) as project, project.transaction() as repo:
+    with Project.create(path) as project:
+        add_ellipses(project, range(n_series), frames_per_series, shape=shape)
+    return path
+
+
+def add_ellipses(
+    project, series_numbers, frames_per_series=2, *, source="synthetic", shape=(64, 80), read=True
+):
+    """Add ellipse series (seeds from their numbers) to an open project, read or unread."""
+    with project.transaction() as repo:
         reader = repo.ensure_annotator("phantom", role="reviewer")
-        for s in range(n_series):
-            series = repo.add_series(f"series-{s}", source="synthetic")
+        for s in series_numbers:
+            series = repo.add_series(f"series-{s}", source=source)
             for f in range(frames_per_series):
                 pixels, lm, _si = ellipse_frame(100 * s + f, shape=shape)
                 image_id, _ = repo.add_image(
-                    series, pixels, frame_index=f, spacing=SPACING, source="synthetic"
+                    series, pixels, frame_index=f, spacing=SPACING, source=source
                 )
-                repo.save_reading(image_id, reader, lm, status="approved")
-    return path
+                if read:
+                    repo.save_reading(image_id, reader, lm, status="approved")

@@ -130,7 +130,9 @@ def test_stored_rows_carry_the_flags():
     (pred,) = predictor.predict([(pixels, spacing)])
     row = pred.to_row(7)
     assert row["confidence"]["flags"] == list(pred.flags)
-    assert set(row["confidence"]) == {"apex", "hinge_a", "hinge_b", "w1", "w2", "flags"}
+    names = {"apex", "hinge_a", "hinge_b", "w1", "w2"}
+    assert set(row["confidence"]) == names | {"flags", "feature_distance"}
+    assert row["confidence"]["feature_distance"] is None  # a model without feature statistics
 
 
 @pytest.mark.slow  # a ResNet50

@@ -58,7 +58,9 @@ def test_train_jsonl_then_predict_evaluate_gradcam(tmp_path, capsys):
     assert main(["predict", path, str(png), "--csv", str(table), "--spacing-mm", "2"]) == 0
     rows = list(csv.DictReader(table.open(encoding="utf-8")))
     assert rows[0]["file"] == str(png)
-    assert {"si", "si_regression", "si_landmarks", "apex_x", "w2_y"} <= set(rows[0])
+    assert {"si", "si_regression", "si_landmarks", "apex_x", "w2_y", "feature_distance"} <= set(
+        rows[0]
+    )
     # The order: options first, then the files, then the CSV.
     again = tmp_path / "again.csv"
     argv = ["predict", path, "--run", "latest", str(png), str(png), "--csv", str(again)]
@@ -69,6 +71,22 @@ def test_train_jsonl_then_predict_evaluate_gradcam(tmp_path, capsys):
     assert "--refine must be 0 or more" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["runs", path, "stray"])  # extra words elsewhere are still refused
+
+    capsys.readouterr()
+    assert main(["adapt", path, "--run", str(run_id), "--device", "cpu"]) == 0
+    assert main(["runs", path]) == 0
+    listed = capsys.readouterr().out.splitlines()[-1]
+    assert f"from run {run_id}, adapted to" in listed
+
+
+def test_lineage_options_parse():
+    from app.cli.main import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["train", "P", "--init", "latest", "--adapt", "--epoch-steps", "3"])
+    assert (args.init, args.adapt, args.epoch_steps) == ("latest", True, 3)
+    assert parser.parse_args(["adapt", "P", "--run", "2"]).run == "2"
+    assert parser.parse_args(["base-model", "P", "--n", "40"]).n == 40
 
 
 def test_train_without_labels_fails_clearly(tmp_path, capsys):

@@ -1,0 +1,483 @@
+"""Benchmark: a base run meets a new scanner (the shifted phantom family) and learns it.
+
+Usage: python tests/benchmarks/bench_shift.py [--scale reduced|default] [--work DIR]
+       [--n-base N] [--epochs E] [--n-test N] [--ns 5,10,20,50] [--seeds 0,1,2] [--out PREFIX]
+
+Trains a base run on the base phantom family, then on a held-out set of the shifted family
+reports: zero-shot SI RMSE and landmark error, after batch-norm adaptation to unread shifted
+frames (`sphericity adapt`), and after fine-tuning on n readings of the shifted family
+(`train --init`, fine-tuning defaults, each n with several seeds), with the CPU minutes of
+each step and the AUROC of each flag for telling errors > 0.05 SI from smaller ones. Writes
+PREFIX.json and PREFIX.png (default tests/benchmarks/results/<date>-shift-<scale>).
+
+`--scale default` is the product's setting (1,500 base phantoms, 20 epochs: hours on 2 CPU
+cores); `reduced` (300 phantoms, 6 epochs, 40 test frames) is what fits in about an hour on a
+2-core CPU shared with other work.
+Its figures are the reduced setting's, never the default's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sys
+import time
+from dataclasses import replace
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a source checkout
+
+from core.geometry import GeometryError, Landmarks, Spacing
+from core.store import Project
+
+SCALES = {
+    "default": {"n_base": 1500, "epochs": 20, "n_test": 150, "n_pool": 300},
+    "reduced": {"n_base": 300, "epochs": 6, "n_test": 40, "n_pool": 70},
+    # What a shared, busy 2-core CPU finishes in about half an hour: shows the mechanism only.
+    "micro": {"n_base": 120, "epochs": 4, "n_test": 20, "n_pool": 60},
+}
+BIG_ERROR_SI = 0.05
+TEST_SEED, POOL_SEED = 100_000, 200_000  # shifted-family seeds far from the base family's
+
+
+# -- phantoms -------------------------------------------------------------------------------
+
+
+def _frame(args):
+    """(seed, (pixels, spacing, landmarks) or None) of one phantom of a family."""
+    seed, family = args
+    from core.phantom.generate import generate_frame
+
+    try:
+        try:
+            f = generate_frame(seed, family=family)
+            return seed, (f.pixels, f.spacing, f.landmarks), "family"
+        except TypeError:  # a core.phantom without families: the bench's own stand-in shift
+            f = generate_frame(seed)
+            frame = (f.pixels, f.spacing, f.landmarks)
+            return seed, stand_in_shift(frame, seed) if family == "shifted" else frame, "stand-in"
+    except GeometryError:
+        return seed, None, ""
+
+
+def stand_in_shift(frame, seed: int):
+    """A base phantom seen by another scanner: coarser pixels, other contrast and gamma, more
+    noise, coil shading. Only similarities and intensity: the SI and landmarks stay exact."""
+    from scipy import ndimage
+
+    pixels, spacing, lm = frame
+    rng = np.random.default_rng(seed)
+    factor = rng.uniform(0.6, 0.8)  # fewer, larger pixels
+    img = ndimage.zoom(pixels.astype(np.float32), factor, order=1)
+    top = float(np.percentile(img, 99.5)) or 1.0
+    img = (np.clip(img / top, 0, None) ** rng.uniform(0.6, 1.5)) * rng.uniform(0.5, 1.5)
+    rows, cols = np.mgrid[0 : img.shape[0], 0 : img.shape[1]]
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = (np.cos(angle) * cols / img.shape[1] + np.sin(angle) * rows / img.shape[0]) / 1.5
+    img = img * (1.0 - rng.uniform(0.2, 0.5) * (ramp - ramp.min()))
+    img = np.abs(img + rng.normal(0, rng.uniform(0.03, 0.08), img.shape))
+    out = np.clip(img * 1000, 0, 4095).astype(np.uint16)
+    scale = np.array(out.shape, float) / np.array(pixels.shape, float)  # (rows, cols)
+    points = [(x * scale[1], y * scale[0]) for x, y in lm.points()]
+    shifted = Spacing(spacing.row_mm / scale[0], spacing.col_mm / scale[1])
+    return out, shifted, Landmarks(*points)
+
+
+def phantoms(family: str, first_seed: int, n: int) -> tuple[list, str]:
+    """n phantom frames (pixels, spacing, landmarks) of a family, and how the shift was made."""
+    with Pool(2) as pool:
+        got = pool.map(_frame, [(first_seed + k, family) for k in range(n + n // 10 + 5)])
+    frames = [f for _, f, _ in got if f is not None][:n]
+    kinds = {k for _, f, k in got if f is not None}
+    return frames, "stand-in" if "stand-in" in kinds else "family"
+
+
+def add_frames(project, frames, prefix: str, *, read: bool, split: str | None = None) -> list:
+    """Add frames (one series each, synthetic) with or without readings; returns image ids."""
+    ids = []
+    with project.transaction() as repo:
+        reader = repo.ensure_annotator("phantom", role="reviewer")
+        for k, (pixels, spacing, lm) in enumerate(frames):
+            series = repo.add_series(f"{prefix}-{k}", source="synthetic")
+            image_id, _ = repo.add_image(
+                series, pixels, frame_index=0, spacing=spacing, source="synthetic", is_ed=True
+            )
+            if read:
+                repo.save_reading(image_id, reader, lm, status="approved")
+            ids.append(image_id)
+    if split:
+        project.set_split(dict.fromkeys(ids, split))
+    return ids
+
+
+# -- measuring ------------------------------------------------------------------------------
+
+
+class Clock:
+    """Wall and CPU time (this process and its children) of one step."""
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), _cpu_s()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall_min = (time.perf_counter() - self.wall) / 60
+        self.cpu_min = (_cpu_s() - self.cpu) / 60
+
+    def figures(self) -> dict:
+        return {"wall_min": round(self.wall_min, 2), "cpu_min": round(self.cpu_min, 2)}
+
+
+def _cpu_s() -> float:
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def auroc(scores, positives) -> float | None:
+    """Area under the ROC curve of scores for positives (Mann-Whitney U); None with one class."""
+    scores, positives = np.asarray(scores, float), np.asarray(positives, bool)
+    ok = np.isfinite(scores)
+    scores, positives = scores[ok], positives[ok]
+    n_pos, n_neg = int(positives.sum()), int((~positives).sum())
+    if n_pos == 0 or n_neg == 0:
+        return None
+    order = np.argsort(scores, kind="mergesort")
+    ranks = np.empty(len(scores))
+    sorted_scores = scores[order]
+    # Ties share their mean rank.
+    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
+    for start, count in zip(first, counts, strict=True):
+        ranks[order[start : start + count]] = start + (count + 1) / 2
+    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def evaluate_on(checkpoint, test) -> dict:
+    """SI errors, landmark error and flag AUROCs of a run on the held-out shifted frames."""
+    from model.evaluate import landmark_errors_mm
+    from model.infer import Predictor
+    from model.si import si_from_landmarks
+
+    predictor = Predictor.from_checkpoint(checkpoint, device="cpu")
+    preds = predictor.predict([(p, s) for p, s, _ in test])
+    truth = np.array([si_from_landmarks(lm, s) for _, s, lm in test])
+    si = np.array([p.si for p in preds])
+    err = np.abs(si - truth)
+    lm_err = [
+        e
+        for (_, s, lm), p in zip(test, preds, strict=True)
+        for e in landmark_errors_mm(p.landmarks, lm, s).values()
+    ]
+    big = err > BIG_ERROR_SI
+    scores = {
+        "pass_agreement": [max(p.centre_shift_mm, p.axis_turn_deg) / 5.0 for p in preds],
+        "feature_distance": [p.feature_distance for p in preds],
+        "low_confidence": [-min(list(p.confidence.values())[:3]) for p in preds],
+        "si_heads_disagree": [abs(p.si_regression - p.si_landmarks) for p in preds],
+        "any_flag": [float(bool(p.flags)) for p in preds],
+    }
+
+    def rmse(values):
+        ok = np.isfinite(values)
+        return float(np.sqrt(np.mean((values[ok] - truth[ok]) ** 2)))
+
+    return {
+        "si_rmse": rmse(si),
+        "si_rmse_regression": rmse(np.array([p.si_regression for p in preds])),
+        "si_rmse_landmarks": rmse(np.array([p.si_landmarks for p in preds])),
+        "si_bias": float(np.mean(si - truth)),
+        "landmark_error_mm_median": float(np.nanmedian(lm_err)),
+        "flagged": int(sum(bool(p.flags) for p in preds)),
+        "distance_flagged": int(sum(any("looks unlike" in f for f in p.flags) for p in preds)),
+        "big_errors": int(big.sum()),
+        "auroc": {name: auroc(v, big) for name, v in scores.items()},
+    }
+
+
+# -- the steps ------------------------------------------------------------------------------
+
+
+def base_run(work: Path, scale: dict, log) -> tuple[Path, dict]:
+    """The base project and run; returns (project path, figures incl. the val curve)."""
+    from model.config import TrainConfig
+    from model.train import train
+
+    path = work / "base.sphericity"
+    if path.exists():  # a rerun in the same --work folder keeps its base run
+        with Project.open(path) as project:
+            run = project.runs()[-1]
+        log(f"base run {run.id} reused from {path}")
+        return path, {
+            "run_id": run.id,
+            "checkpoint": run.checkpoint_path,
+            "reused": True,
+            "val_curve": _curve(run.metrics["history"]),
+        }
+    with Clock() as gen:
+        frames, _ = phantoms("base", 0, scale["n_base"])
+        with Project.create(path) as project:
+            add_frames(project, frames, "base", read=True)
+    log(f"base: {len(frames)} phantoms in {gen.wall_min:.1f} min")
+    with Clock() as clock, Project.open(path) as project:
+        result = train(TrainConfig(epochs=scale["epochs"], threads=2), project)
+        run = project.run(result.run_id)
+    curve = _curve(result.metrics["history"])
+    log(f"base run {run.id}: {clock.wall_min:.1f} min")
+    return path, {
+        "run_id": run.id,
+        "checkpoint": run.checkpoint_path,
+        "generate": gen.figures(),
+        "train": clock.figures(),
+        "val_curve": curve,
+    }
+
+
+def _curve(history: list[dict]) -> list[dict]:
+    keys = ("epoch", "loss", "val_loss", "val_mse_regression", "val_mse_landmarks")
+    return [{k: h.get(k) for k in keys} for h in history]
+
+
+def copy_project(base: Path, dest: Path) -> Path:
+    shutil.copy(base, dest)
+    return dest
+
+
+def adapted_run(base: Path, work: Path, pool_unread, log) -> tuple[str, dict]:
+    from model.adapt import adapt_run
+
+    path = copy_project(base, work / "adapt.sphericity")
+    with Clock() as clock, Project.open(path) as project:
+        add_frames(project, pool_unread, "unread", read=False)
+        run_id = adapt_run(project, "latest")
+        checkpoint = project.run(run_id).checkpoint_path
+    log(f"adapted run: {clock.wall_min:.1f} min")
+    return checkpoint, clock.figures()
+
+
+def finetune_run(base: Path, work: Path, readings, unread, seed: int, option: str) -> tuple:
+    """A fine-tune of the base run on `readings` (all in the training split); `option` names
+    the fine-tuning settings (see OPTIONS). Returns (checkpoint, clock figures)."""
+    from model.config import TrainConfig
+    from model.train import train
+
+    path = copy_project(base, work / f"ft-{option}-{len(readings)}-{seed}.sphericity")
+    with Clock() as clock, Project.open(path) as project:
+        add_frames(project, readings, "read", read=True, split="train")
+        if OPTIONS[option].get("adapt"):
+            add_frames(project, unread, "unread", read=False)
+        config = TrainConfig(init="latest", seed=seed, threads=2).with_finetune_defaults()
+        config = replace(config, **OPTIONS[option])
+        result = train(config, project)
+    return result.checkpoint_path, clock.figures()
+
+
+# Fine-tuning settings compared at one n; "defaults" is model.config.FINETUNE_DEFAULTS.
+OPTIONS: dict[str, dict] = {
+    "defaults": {},
+    "adapt": {"adapt": True},
+    "all_layers": {"freeze": 0, "freeze_bn": False, "lr": 1e-3},
+}
+
+
+def finetune_grid(base: Path, work: Path, pool, test, args, log, save) -> dict:
+    """The learning curve with the fine-tuning defaults (seed by seed, so a cut-short run still
+    covers every n), then the other options at one n."""
+    results: dict = {"options": {}, "curve": {str(n): [] for n in args.ns}}
+    results["chosen_option"] = "defaults"
+    compare_n = 20 if 20 in args.ns else args.ns[len(args.ns) // 2]
+
+    def one(n: int, seed: int, option: str) -> dict:
+        pick = np.random.default_rng(seed).choice(len(pool), size=n, replace=False)
+        readings = [pool[i] for i in pick]
+        unread = [f for i, f in enumerate(pool) if i not in set(pick)]
+        checkpoint, clock = finetune_run(base, work, readings, unread, seed, option)
+        figures = {"n": n, "seed": seed, "option": option, **clock, **evaluate_on(checkpoint, test)}
+        log(
+            f"fine-tune {option} n={n} seed={seed}: RMSE {figures['si_rmse']:.4f}, "
+            f"{clock['wall_min']} min"
+        )
+        return figures
+
+    for seed in args.seeds:
+        for n in args.ns:
+            results["curve"][str(n)].append(one(n, seed, "defaults"))
+            save(results)
+    results["options"]["defaults"] = results["curve"][str(compare_n)][: args.option_seeds]
+    for option in args.options or [o for o in OPTIONS if o != "defaults"]:
+        if option != "defaults":
+            seeds = args.seeds[: args.option_seeds]
+            results["options"][option] = [one(compare_n, s, option) for s in seeds]
+            save(results)
+    return results
+
+
+def summarise(runs: list[dict]) -> dict:
+    """Mean and SD over seeds of the headline figures."""
+    out = {}
+    for key in (
+        "si_rmse",
+        "si_rmse_regression",
+        "si_rmse_landmarks",
+        "landmark_error_mm_median",
+        "cpu_min",
+        "wall_min",
+    ):
+        values = np.array([r[key] for r in runs], float)
+        out[key] = {
+            "mean": float(np.mean(values)),
+            "sd": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
+        }
+    return out
+
+
+def plot(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    curve = {n: runs for n, runs in report["finetune"]["curve"].items() if runs}
+    summary = {n: summarise(runs) for n, runs in curve.items()}
+    ns = [int(n) for n in curve]
+    for ax, key, label in (
+        (axes[0], "si_rmse", "SI RMSE (model SI)"),
+        (axes[1], "landmark_error_mm_median", "landmark error, median (mm)"),
+    ):
+        for n in ns:
+            ys = [r[key] for r in curve[str(n)]]
+            ax.scatter([n] * len(ys), ys, color="#4c72b0", alpha=0.4, s=12)
+        means = [summary[str(n)][key]["mean"] for n in ns]
+        sds = [summary[str(n)][key]["sd"] for n in ns]
+        ax.errorbar(
+            ns,
+            means,
+            yerr=sds,
+            color="#4c72b0",
+            marker="o",
+            capsize=3,
+            label=f"fine-tuned ({report['finetune']['chosen_option']}), mean ± SD",
+        )
+        ax.axhline(report["zero_shot"][key], color="#c44e52", ls="--", label="zero-shot")
+        ax.axhline(report["adapted"][key], color="#dd8452", ls=":", label="batch norm adapted")
+        if key == "si_rmse":
+            ax.axhline(0.03, color="grey", lw=0.8, label="goal 0.03")
+        ax.set_xscale("log")
+        ax.set_xticks(ns, [str(n) for n in ns])
+        ax.set_xlabel("readings of the shifted family")
+        ax.set_ylabel(label)
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(fontsize="small")
+    s = report["scale"]
+    fig.suptitle(
+        f"Shifted family ({report['shift']}), {s['name']} scale: base {s['n_base']} phantoms, "
+        f"{s['epochs']} epochs; test {s['n_test']} frames",
+        fontsize="small",
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--scale", choices=list(SCALES), default="reduced")
+    p.add_argument("--n-base", type=int)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--n-test", type=int)
+    p.add_argument("--n-pool", type=int)
+    p.add_argument("--ns", default="5,10,20,50")
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--options", default=None, help="fine-tuning options to compare (default all)")
+    p.add_argument(
+        "--option-seeds", type=int, default=1, help="seeds for the options other than defaults"
+    )
+    p.add_argument("--plot-only", default=None, metavar="JSON", help="redraw the PNG of a JSON")
+    p.add_argument("--work", default=None, help="folder for the projects (default: a temp folder)")
+    p.add_argument("--out", default=None, help="PREFIX of the JSON and PNG")
+    args = p.parse_args(argv)
+    if args.plot_only:
+        plot(json.loads(Path(args.plot_only).read_text()), Path(args.plot_only).with_suffix(".png"))
+        return 0
+    scale = dict(SCALES[args.scale], name=args.scale)
+    for key in ("n_base", "epochs", "n_test", "n_pool"):
+        if getattr(args, key) is not None:
+            scale[key] = getattr(args, key)
+            scale["name"] = f"{args.scale} (changed)"
+    args.ns = [int(n) for n in args.ns.split(",")]
+    args.seeds = [int(s) for s in args.seeds.split(",")]
+    args.options = args.options.split(",") if args.options else None
+    scale["n_pool"] = max(scale["n_pool"], max(args.ns) + 20)
+    import tempfile
+
+    work = Path(args.work or tempfile.mkdtemp(prefix="bench-shift-"))
+    work.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y-%m-%d")
+    prefix = Path(args.out or Path(__file__).parent / "results" / f"{stamp}-shift-{args.scale}")
+    started = time.perf_counter()
+
+    def log(msg: str) -> None:
+        print(
+            f"[{(time.perf_counter() - started) / 60:5.1f} min] {msg}", file=sys.stderr, flush=True
+        )
+
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    report: dict = {"scale": scale, "machine": _machine()}
+
+    def save(partial=None) -> None:
+        if partial is not None:
+            report["finetune"] = partial
+        Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=_plain))
+
+    base, base_fig = base_run(work, scale, log)
+    test, shift = phantoms("shifted", TEST_SEED, scale["n_test"])
+    pool, _ = phantoms("shifted", POOL_SEED, scale["n_pool"])
+    base_test, _ = phantoms("base", TEST_SEED, scale["n_test"])
+    report.update(shift=shift, base=base_fig)
+    report["base_family_test"] = evaluate_on(base_fig["checkpoint"], base_test)
+    with Clock() as clock:
+        report["zero_shot"] = evaluate_on(base_fig["checkpoint"], test)
+    report["zero_shot"]["predict"] = clock.figures()
+    log(f"zero-shot RMSE {report['zero_shot']['si_rmse']:.4f}")
+    save()
+    checkpoint, adapt_clock = adapted_run(base, work, pool, log)
+    report["adapted"] = {**evaluate_on(checkpoint, test), "adapt": adapt_clock}
+    log(f"adapted RMSE {report['adapted']['si_rmse']:.4f}")
+    save()
+    ft = finetune_grid(base, work, pool, test, args, log, save)
+    ft["options_summary"] = {o: summarise(r) for o, r in ft["options"].items()}
+    ft["curve_summary"] = {n: summarise(r) for n, r in ft["curve"].items() if r}
+    report["finetune"] = ft
+    report["total_wall_min"] = round((time.perf_counter() - started) / 60, 1)
+    save()
+    plot(report, Path(f"{prefix}.png"))
+    log(f"wrote {prefix}.json and .png")
+    return 0
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _machine() -> dict:
+    import os
+    import platform
+
+    return {
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "load_avg_at_start": os.getloadavg()[0],
+        "device": "cpu",
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
