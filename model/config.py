@@ -139,12 +139,12 @@ class TrainConfig:
         False,
         "re-estimate batch-norm statistics on the project's own frames (no readings needed; "
         "whole frames and fine crops): before fine-tuning, or after training",
-        label="Adapt to the project",
+        label="Adapt to frames",
     )
     freeze_bn: bool = _opt(
         False,
         "keep batch-norm statistics as they are (fine-tuning default)",
-        label="Keep batch-norm statistics",
+        label="Keep BN statistics",
     )
     # Optimiser steps an epoch takes at least: a few dozen readings make one-step epochs.
     epoch_steps: int = _opt(

@@ -53,6 +53,11 @@ class TrainingPanel(QWidget):
     def _build(self) -> None:
         self.form = TrainForm()
         self.start_from = QComboBox()
+        # Long run descriptions elide rather than widen the dock past the inspector's room.
+        self.start_from.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.start_from.setMinimumContentsLength(16)
         self.start_from.setToolTip(
             "Scratch or ImageNet weights: a new model. A run: fine-tune it on this project's "
             "readings (its weights and preprocessing; fine-tuning defaults for the options "

@@ -7,6 +7,7 @@ import pytest
 import torch
 from synthetic_lv import SPACING, add_ellipses, ellipse_frame, ellipse_project, ellipse_samples
 
+from core.runs import checkpoint_file
 from core.store import Project
 from model.adapt import adapt_batch_norm, adapt_run
 from model.cache import build_cache
@@ -121,6 +122,8 @@ def test_fine_tune_and_adapt_runs_record_their_parent_and_what_they_adapted_to(t
         run = project.run(child.run_id)
         adapted = project.run(adapt_run(project, base.run_id, device="cpu"))
         phantom_ids = {i.id for i in project.list_images(limit=None) if i.source == "synthetic"}
+        checkpoint = checkpoint_file(project, run)  # stored relative to the runs folder
+        assert checkpoint is not None and checkpoint_file(project, adapted).is_file()
     assert run.config["parent_run_id"] == base.run_id and run.config["size"] == 64
     assert run.config["freeze_bn"] and run.config["lr"] == FINETUNE_DEFAULTS["lr"]
     learned = set(run.data_snapshot["image_ids"]["train"]) | set(
@@ -131,7 +134,8 @@ def test_fine_tune_and_adapt_runs_record_their_parent_and_what_they_adapted_to(t
     assert run.config["adapted_to"]["n_images"] >= 4  # unread frames and new readings' frames
     assert adapted.config["parent_run_id"] == base.run_id and adapted.status == "done"
     assert adapted.config["adapted_to"]["n_images"] > 0
-    predictor = Predictor.from_checkpoint(run.checkpoint_path, device="cpu")
+    assert run.checkpoint_path == checkpoint.name
+    predictor = Predictor.from_checkpoint(checkpoint, device="cpu")
     assert predictor.feature_stats["limit"] is None  # 2 validation frames set no limit
     pixels, _, _ = ellipse_frame(500)
     pred = predictor.predict([(pixels, SPACING)])[0]
