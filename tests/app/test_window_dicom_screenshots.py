@@ -5,14 +5,12 @@ Set SPHERICITY_SCREENSHOTS_DIR=resources/screenshots to refresh the committed im
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pydicom
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
-from window_helpers import open_window
+from window_helpers import open_window, save_window_png
 
 from core.importer import import_paths
 from core.phantom.output import phantom_series, write_files
@@ -38,19 +36,6 @@ def dicom_project(tmp_path: Path) -> Path:
         report = import_paths(project, [folder])
     assert not report.failures and len(report.imported) == 24
     return project_path
-
-
-def _save(window, tmp_path: Path, name: str, size: tuple[int, int]) -> Path:
-    QApplication.processEvents()
-    image = window.grab().toImage()
-    assert (image.width(), image.height()) == size
-    path = tmp_path / name
-    assert image.save(str(path))
-    target = os.environ.get("SPHERICITY_SCREENSHOTS_DIR")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(target) / name)
-    return path
 
 
 def _clipped_labels(widget) -> list[str]:
@@ -90,7 +75,7 @@ def test_dicom_project_reads_by_label_at_two_sizes(qtbot, tmp_path, styled):
             window.browser.table.fontMetrics().horizontalAdvance(label) < series_column
             for label in labels
         )
-        _save(window, tmp_path, name, size)
+        save_window_png(window, tmp_path, name, size)
     assert dock.isVisible()
 
 

@@ -9,16 +9,14 @@ without it an untrained 64 px network made here stands in, so the test still run
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
-from window_helpers import open_window
+from window_helpers import open_window, save_window_png
 
 from app.cli.cmd_gui import SCREENSHOT_SIZE
 from core.store import Project
@@ -36,16 +34,7 @@ def _generate(path: Path, n: int, seed: int) -> Path:
 
 
 def _save(window, out_dir: Path, name: str) -> Path:
-    QApplication.processEvents()
-    image: QImage = window.grab().toImage()
-    assert (image.width(), image.height()) == SCREENSHOT_SIZE
-    path = out_dir / name
-    assert image.save(str(path))
-    target = os.environ.get("SPHERICITY_SCREENSHOTS_DIR")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(target) / name)
-    return path
+    return save_window_png(window, out_dir, name, SCREENSHOT_SIZE)
 
 
 def _checkpoint(tmp_path: Path) -> Path:

@@ -104,3 +104,23 @@ def cos_mm(lm: Landmarks, spacing: Spacing) -> float:
     axis = np.subtract(spacing.to_mm(lm.apex), spacing.to_mm(mid))
     width = np.subtract(spacing.to_mm(lm.w2), spacing.to_mm(lm.w1))
     return abs(float(np.dot(axis, width))) / float(np.linalg.norm(axis) * np.linalg.norm(width))
+
+
+def save_window_png(window, out_dir: Path, name: str, size: tuple[int, int]) -> Path:
+    """Grab the window at `size` into out_dir/name; SPHERICITY_SCREENSHOTS_DIR also gets a copy
+    (set it to resources/screenshots to refresh the committed images)."""
+    import os
+    import shutil
+
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    image = window.grab().toImage()
+    assert (image.width(), image.height()) == tuple(size)
+    path = Path(out_dir) / name
+    assert image.save(str(path))
+    target = os.environ.get("SPHERICITY_SCREENSHOTS_DIR")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(target) / name)
+    return path
