@@ -55,7 +55,9 @@ def finetune_image_ids(project, image_ids, parent_snapshot: dict | None) -> list
     learns from every reading. Decides on the image records, before any pixels are read.
     """
     seen = learned_ids(parent_snapshot)
-    return [i for i in image_ids if not (i in seen and project.image(i).source == "synthetic")]
+    ids = list(image_ids)
+    infos = project.images([i for i in ids if i in seen])  # one batched read
+    return [i for i in ids if not (i in infos and infos[i].source == "synthetic")]
 
 
 def adapt_image_ids(project, exclude_snapshot: dict | None, seed: int = 0) -> list[int]:
