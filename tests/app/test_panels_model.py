@@ -181,3 +181,24 @@ def test_the_runs_table_shows_the_model_sis_test_r2():
     )
     cells = dict(zip(COLUMNS, _run_cells(run, None), strict=True))
     assert cells["Model SI"] == "landmarks" and cells["Test R²"] == "0.976"
+
+
+def test_train_form_keeps_advanced_settings_folded_and_reads_a_learning_rate_as_typed(qtbot):
+    form = TrainForm()
+    qtbot.addWidget(form)
+    form.show()
+    assert form.advanced.isHidden() and not form.advanced_toggle.isChecked()
+    form.set_value("threads", 2)  # a folded setting still counts
+    assert "--threads" in form.arguments()
+    form.advanced_toggle.click()
+    assert form.advanced.isVisible()
+    _option, lr = form._editors["lr"]
+    assert lr.text() == "0.001"  # not 0.001000
+    lr.lineEdit().selectAll()
+    qtbot.keyClicks(lr.lineEdit(), "3e-4")
+    lr.interpretText()
+    assert lr.value() == pytest.approx(3e-4) and lr.text() == "0.0003"
+    lr.lineEdit().selectAll()
+    qtbot.keyClicks(lr.lineEdit(), "abc")  # refused by the validator: the value stays
+    lr.interpretText()
+    assert lr.value() == pytest.approx(3e-4)

@@ -38,6 +38,9 @@ def dicom_project(tmp_path: Path) -> Path:
     return project_path
 
 
+MIN_PLOT_PX = 160
+
+
 def _clipped_labels(widget) -> list[str]:
     """Texts of visible plain labels narrower than the text they show."""
     clipped = []
@@ -70,6 +73,8 @@ def test_dicom_project_reads_by_label_at_two_sizes(qtbot, tmp_path, styled):
         assert _clipped_labels(window.inspector) == []
         viewport = window.inspector.parentWidget()  # the scroll area's viewport
         assert viewport.width() >= window.inspector.minimumSizeHint().width()
+        panel = dock.widget()
+        assert panel.plot.height() >= MIN_PLOT_PX, panel.plot.height()  # the curves stay legible
         series_column = window.browser.table.columnWidth(0)
         assert all(
             window.browser.table.fontMetrics().horizontalAdvance(label) < series_column

@@ -35,6 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a sourc
 from core.geometry import GeometryError, Landmarks, Spacing
 from core.store import Project
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shift_report import auroc, plot, summarise  # auroc: for other benchmarks too
+
 SCALES = {
     "default": {"n_base": 1500, "epochs": 20, "n_test": 150, "n_pool": 300},
     "reduced": {"n_base": 300, "epochs": 6, "n_test": 40, "n_pool": 70},
@@ -141,24 +144,6 @@ def _cpu_s() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def auroc(scores, positives) -> float | None:
-    """Area under the ROC curve of scores for positives (Mann-Whitney U); None with one class."""
-    scores, positives = np.asarray(scores, float), np.asarray(positives, bool)
-    ok = np.isfinite(scores)
-    scores, positives = scores[ok], positives[ok]
-    n_pos, n_neg = int(positives.sum()), int((~positives).sum())
-    if n_pos == 0 or n_neg == 0:
-        return None
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(len(scores))
-    sorted_scores = scores[order]
-    # Ties share their mean rank.
-    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
-    for start, count in zip(first, counts, strict=True):
-        ranks[order[start : start + count]] = start + (count + 1) / 2
-    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
 def evaluate_on(checkpoint, test) -> dict:
     """SI errors, landmark error and flag AUROCs of a run on the held-out shifted frames."""
     from model.evaluate import landmark_errors_mm
@@ -211,31 +196,40 @@ def base_run(work: Path, scale: dict, log) -> tuple[Path, dict]:
 
     path = work / "base.sphericity"
     if path.exists():  # a rerun in the same --work folder keeps its base run
-        with Project.open(path) as project:
-            run = project.runs()[-1]
-        log(f"base run {run.id} reused from {path}")
-        return path, {
-            "run_id": run.id,
-            "checkpoint": run.checkpoint_path,
-            "reused": True,
-            "val_curve": _curve(run.metrics["history"]),
-        }
+        log(f"base run reused from {path}")
+        return existing_base(path)
     with Clock() as gen:
         frames, _ = phantoms("base", 0, scale["n_base"])
         with Project.create(path) as project:
             add_frames(project, frames, "base", read=True)
     log(f"base: {len(frames)} phantoms in {gen.wall_min:.1f} min")
     with Clock() as clock, Project.open(path) as project:
-        result = train(TrainConfig(epochs=scale["epochs"], threads=2), project)
-        run = project.run(result.run_id)
-    curve = _curve(result.metrics["history"])
-    log(f"base run {run.id}: {clock.wall_min:.1f} min")
+        train(TrainConfig(epochs=scale["epochs"], threads=2), project)
+    _, figures = existing_base(path)
+    log(f"base run {figures['run_id']}: {clock.wall_min:.1f} min")
+    return path, {**figures, "generate": gen.figures(), "train": clock.figures()}
+
+
+def existing_base(path: Path) -> tuple[Path, dict]:
+    """A project trained before (e.g. one draw of the phantom figures) as a base: its newest
+    finished run."""
+    from core.runs import checkpoint_file, latest_finished_run
+
+    with Project.open(path) as project:
+        run = latest_finished_run(project.runs())
+        if run is None:
+            raise SystemExit(f"{path} has no finished run to use as the base")
+        checkpoint = checkpoint_file(project, run)
+        n_images = len(project.readings())
+    history = (run.metrics or {}).get("history", [])
     return path, {
+        "project": str(path),
         "run_id": run.id,
-        "checkpoint": run.checkpoint_path,
-        "generate": gen.figures(),
-        "train": clock.figures(),
-        "val_curve": curve,
+        "checkpoint": str(checkpoint),
+        "seed": (run.config or {}).get("seed"),
+        "epochs": (run.config or {}).get("epochs"),
+        "readings": n_images,
+        "val_curve": _curve(history),
     }
 
 
@@ -245,20 +239,31 @@ def _curve(history: list[dict]) -> list[dict]:
 
 
 def copy_project(base: Path, dest: Path) -> Path:
+    """A copy of the base project whose runs folder links the base's run files (checkpoints
+    are stored relative to the runs folder); new runs of the copy write files of their own."""
+    from core.paths import runs_dir_for
+
     shutil.copy(base, dest)
+    src_runs, dest_runs = runs_dir_for(str(base)), runs_dir_for(str(dest))
+    if dest_runs.exists():
+        shutil.rmtree(dest_runs)
+    dest_runs.mkdir(parents=True)
+    for f in src_runs.iterdir() if src_runs.exists() else ():
+        (dest_runs / f.name).symlink_to(f.resolve())
     return dest
 
 
 def adapted_run(base: Path, work: Path, pool_unread, log) -> tuple[str, dict]:
+    from core.runs import checkpoint_file
     from model.adapt import adapt_run
 
-    path = copy_project(base, work / "adapt.sphericity")
+    path = copy_project(base, work / f"adapt-{base.stem}.sphericity")
     with Clock() as clock, Project.open(path) as project:
         add_frames(project, pool_unread, "unread", read=False)
         run_id = adapt_run(project, "latest")
-        checkpoint = project.run(run_id).checkpoint_path
-    log(f"adapted run: {clock.wall_min:.1f} min")
-    return checkpoint, clock.figures()
+        checkpoint = checkpoint_file(project, project.run(run_id))
+    log(f"adapted run ({base.stem}): {clock.wall_min:.1f} min")
+    return str(checkpoint), clock.figures()
 
 
 def finetune_run(base: Path, work: Path, readings, unread, seed: int, option: str) -> tuple:
@@ -267,7 +272,8 @@ def finetune_run(base: Path, work: Path, readings, unread, seed: int, option: st
     from model.config import TrainConfig
     from model.train import train
 
-    path = copy_project(base, work / f"ft-{option}-{len(readings)}-{seed}.sphericity")
+    name = f"ft-{base.stem}-{option}-{len(readings)}-{seed}.sphericity"
+    path = copy_project(base, work / name)
     with Clock() as clock, Project.open(path) as project:
         add_frames(project, readings, "read", read=True, split="train")
         if OPTIONS[option].get("adapt"):
@@ -282,126 +288,61 @@ def finetune_run(base: Path, work: Path, readings, unread, seed: int, option: st
 OPTIONS: dict[str, dict] = {
     "defaults": {},
     "adapt": {"adapt": True},
+    "longer": {"epochs": 15, "epoch_steps": 10},
     "all_layers": {"freeze": 0, "freeze_bn": False, "lr": 1e-3},
 }
 
 
-def finetune_grid(base: Path, work: Path, pool, test, args, log, save) -> dict:
-    """The learning curve with the fine-tuning defaults (seed by seed, so a cut-short run still
-    covers every n), then the other options at one n."""
+def finetune_grid(replicates, work: Path, pool, test, args, log, save) -> dict:
+    """The learning curve with the fine-tuning defaults, one replicate (base run, seed) at a
+    time so a cut-short run still covers every n, then the other options at one n."""
     results: dict = {"options": {}, "curve": {str(n): [] for n in args.ns}}
     results["chosen_option"] = "defaults"
     compare_n = 20 if 20 in args.ns else args.ns[len(args.ns) // 2]
 
-    def one(n: int, seed: int, option: str) -> dict:
+    def one(base: Path, n: int, seed: int, option: str) -> dict:
         pick = np.random.default_rng(seed).choice(len(pool), size=n, replace=False)
         readings = [pool[i] for i in pick]
         unread = [f for i, f in enumerate(pool) if i not in set(pick)]
         checkpoint, clock = finetune_run(base, work, readings, unread, seed, option)
-        figures = {"n": n, "seed": seed, "option": option, **clock, **evaluate_on(checkpoint, test)}
+        figures = {
+            "base": base.stem,
+            "n": n,
+            "seed": seed,
+            "option": option,
+            **clock,
+            **evaluate_on(checkpoint, test),
+        }
         log(
-            f"fine-tune {option} n={n} seed={seed}: RMSE {figures['si_rmse']:.4f}, "
-            f"{clock['wall_min']} min"
+            f"fine-tune {base.stem} {option} n={n} seed={seed}: RMSE "
+            f"{figures['si_rmse']:.4f}, {clock['wall_min']} min"
         )
         return figures
 
-    for seed in args.seeds:
+    for base, seed in replicates:
         for n in args.ns:
-            results["curve"][str(n)].append(one(n, seed, "defaults"))
+            results["curve"][str(n)].append(one(base, n, seed, "defaults"))
             save(results)
-    results["options"]["defaults"] = results["curve"][str(compare_n)][: args.option_seeds]
+    chosen = replicates[: args.option_seeds]
+    results["options"]["defaults"] = results["curve"][str(compare_n)][: len(chosen)]
     for option in args.options or [o for o in OPTIONS if o != "defaults"]:
         if option != "defaults":
-            seeds = args.seeds[: args.option_seeds]
-            results["options"][option] = [one(compare_n, s, option) for s in seeds]
+            results["options"][option] = [one(b, compare_n, s, option) for b, s in chosen]
             save(results)
     return results
 
 
-def summarise(runs: list[dict]) -> dict:
-    """Mean and SD over seeds of the headline figures."""
-    out = {}
-    for key in (
-        "si_rmse",
-        "si_rmse_regression",
-        "si_rmse_landmarks",
-        "landmark_error_mm_median",
-        "cpu_min",
-        "wall_min",
-    ):
-        values = np.array([r[key] for r in runs], float)
-        out[key] = {
-            "mean": float(np.mean(values)),
-            "sd": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
-        }
-    return out
-
-
-def plot(report: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    curve = {n: runs for n, runs in report["finetune"]["curve"].items() if runs}
-    summary = {n: summarise(runs) for n, runs in curve.items()}
-    ns = [int(n) for n in curve]
-    for ax, key, label in (
-        (axes[0], "si_rmse", "SI RMSE (model SI)"),
-        (axes[1], "landmark_error_mm_median", "landmark error, median (mm)"),
-    ):
-        for n in ns:
-            ys = [r[key] for r in curve[str(n)]]
-            ax.scatter([n] * len(ys), ys, color="#4c72b0", alpha=0.4, s=12)
-        means = [summary[str(n)][key]["mean"] for n in ns]
-        sds = [summary[str(n)][key]["sd"] for n in ns]
-        ax.errorbar(
-            ns,
-            means,
-            yerr=sds,
-            color="#4c72b0",
-            marker="o",
-            capsize=3,
-            label=f"fine-tuned ({report['finetune']['chosen_option']}), mean ± SD",
-        )
-        ax.axhline(report["zero_shot"][key], color="#c44e52", ls="--", label="zero-shot")
-        ax.axhline(report["adapted"][key], color="#dd8452", ls=":", label="batch norm adapted")
-        if key == "si_rmse":
-            ax.axhline(0.03, color="grey", lw=0.8, label="goal 0.03")
-        ax.set_xscale("log")
-        ax.set_xticks(ns, [str(n) for n in ns])
-        ax.set_xlabel("readings of the shifted family")
-        ax.set_ylabel(label)
-        ax.grid(True, alpha=0.3)
-    axes[0].legend(fontsize="small")
-    s = report["scale"]
-    fig.suptitle(
-        f"Shifted family ({report['shift']}), {s['name']} scale: base {s['n_base']} phantoms, "
-        f"{s['epochs']} epochs; test {s['n_test']} frames",
-        fontsize="small",
-    )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+def replicate_plan(bases: list[Path], seeds: list[int]) -> list[tuple[Path, int]]:
+    """(base project, seed) pairs: one base with every seed, or base i with seed i."""
+    if len(bases) == 1:
+        return [(bases[0], s) for s in seeds]
+    if len(bases) != len(seeds):
+        raise SystemExit(f"{len(bases)} base projects need as many seeds, got {len(seeds)}")
+    return list(zip(bases, seeds, strict=True))
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--scale", choices=list(SCALES), default="reduced")
-    p.add_argument("--n-base", type=int)
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--n-test", type=int)
-    p.add_argument("--n-pool", type=int)
-    p.add_argument("--ns", default="5,10,20,50")
-    p.add_argument("--seeds", default="0,1,2")
-    p.add_argument("--options", default=None, help="fine-tuning options to compare (default all)")
-    p.add_argument(
-        "--option-seeds", type=int, default=1, help="seeds for the options other than defaults"
-    )
-    p.add_argument("--plot-only", default=None, metavar="JSON", help="redraw the PNG of a JSON")
-    p.add_argument("--work", default=None, help="folder for the projects (default: a temp folder)")
-    p.add_argument("--out", default=None, help="PREFIX of the JSON and PNG")
-    args = p.parse_args(argv)
+    args = _arguments(argv)
     if args.plot_only:
         plot(json.loads(Path(args.plot_only).read_text()), Path(args.plot_only).with_suffix(".png"))
         return 0
@@ -410,16 +351,14 @@ def main(argv=None) -> int:
         if getattr(args, key) is not None:
             scale[key] = getattr(args, key)
             scale["name"] = f"{args.scale} (changed)"
-    args.ns = [int(n) for n in args.ns.split(",")]
-    args.seeds = [int(s) for s in args.seeds.split(",")]
-    args.options = args.options.split(",") if args.options else None
     scale["n_pool"] = max(scale["n_pool"], max(args.ns) + 20)
     import tempfile
 
     work = Path(args.work or tempfile.mkdtemp(prefix="bench-shift-"))
     work.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y-%m-%d")
-    prefix = Path(args.out or Path(__file__).parent / "results" / f"{stamp}-shift-{args.scale}")
+    name = args.scale if not args.base else "draws"
+    prefix = Path(args.out or Path(__file__).parent / "results" / f"{stamp}-shift-{name}")
     started = time.perf_counter()
 
     def log(msg: str) -> None:
@@ -428,29 +367,37 @@ def main(argv=None) -> int:
         )
 
     prefix.parent.mkdir(parents=True, exist_ok=True)
-    report: dict = {"scale": scale, "machine": _machine()}
+    report: dict = {"scale": scale, "machine": _machine(), "command": " ".join(sys.argv)}
 
     def save(partial=None) -> None:
         if partial is not None:
             report["finetune"] = partial
         Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=_plain))
 
-    base, base_fig = base_run(work, scale, log)
+    if args.base:
+        bases = [existing_base(Path(b)) for b in args.base.split(",")]
+        scale.update(name="draws", n_base=bases[0][1]["readings"], epochs=bases[0][1]["epochs"])
+    else:
+        bases = [base_run(work, scale, log)]
     test, shift = phantoms("shifted", TEST_SEED, scale["n_test"])
     pool, _ = phantoms("shifted", POOL_SEED, scale["n_pool"])
     base_test, _ = phantoms("base", TEST_SEED, scale["n_test"])
-    report.update(shift=shift, base=base_fig)
-    report["base_family_test"] = evaluate_on(base_fig["checkpoint"], base_test)
-    with Clock() as clock:
-        report["zero_shot"] = evaluate_on(base_fig["checkpoint"], test)
-    report["zero_shot"]["predict"] = clock.figures()
-    log(f"zero-shot RMSE {report['zero_shot']['si_rmse']:.4f}")
-    save()
-    checkpoint, adapt_clock = adapted_run(base, work, pool, log)
-    report["adapted"] = {**evaluate_on(checkpoint, test), "adapt": adapt_clock}
-    log(f"adapted RMSE {report['adapted']['si_rmse']:.4f}")
-    save()
-    ft = finetune_grid(base, work, pool, test, args, log, save)
+    report.update(shift=shift, bases=[])
+    for path, figures in bases:
+        entry = {"base": figures, "base_family_test": evaluate_on(figures["checkpoint"], base_test)}
+        with Clock() as clock:
+            entry["zero_shot"] = evaluate_on(figures["checkpoint"], test)
+        entry["zero_shot"]["predict"] = clock.figures()
+        log(f"{path.stem}: zero-shot RMSE {entry['zero_shot']['si_rmse']:.4f}")
+        checkpoint, adapt_clock = adapted_run(path, work, pool, log)
+        entry["adapted"] = {**evaluate_on(checkpoint, test), "adapt": adapt_clock}
+        log(f"{path.stem}: adapted RMSE {entry['adapted']['si_rmse']:.4f}")
+        report["bases"].append(entry)
+        save()
+    for step in ("base_family_test", "zero_shot", "adapted"):
+        report[step] = summarise([b[step] for b in report["bases"]])
+    replicates = replicate_plan([p for p, _ in bases], args.seeds)
+    ft = finetune_grid(replicates, work, pool, test, args, log, save)
     ft["options_summary"] = {o: summarise(r) for o, r in ft["options"].items()}
     ft["curve_summary"] = {n: summarise(r) for n, r in ft["curve"].items() if r}
     report["finetune"] = ft
@@ -459,6 +406,36 @@ def main(argv=None) -> int:
     plot(report, Path(f"{prefix}.png"))
     log(f"wrote {prefix}.json and .png")
     return 0
+
+
+def _arguments(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--scale", choices=list(SCALES), default="reduced")
+    p.add_argument(
+        "--base",
+        default=None,
+        metavar="P1[,P2,...]",
+        help="trained projects of the base family to start from (e.g. the phantom-figure draws; "
+        "base i pairs with seed i) instead of training a base at --scale",
+    )
+    p.add_argument("--n-base", type=int)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--n-test", type=int)
+    p.add_argument("--n-pool", type=int)
+    p.add_argument("--ns", default="5,10,20,50")
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--options", default=None, help="fine-tuning options to compare (default all)")
+    p.add_argument(
+        "--option-seeds", type=int, default=1, help="replicates for the options other than defaults"
+    )
+    p.add_argument("--plot-only", default=None, metavar="JSON", help="redraw the PNG of a JSON")
+    p.add_argument("--work", default=None, help="folder for the projects (default: a temp folder)")
+    p.add_argument("--out", default=None, help="PREFIX of the JSON and PNG")
+    args = p.parse_args(argv)
+    args.ns = [int(n) for n in args.ns.split(",")]
+    args.seeds = [int(s) for s in args.seeds.split(",")]
+    args.options = args.options.split(",") if args.options else None
+    return args
 
 
 def _plain(value):
