@@ -45,6 +45,7 @@ SCALES = {
     "micro": {"n_base": 120, "epochs": 4, "n_test": 20, "n_pool": 60},
 }
 BIG_ERROR_SI = 0.05
+DEVICE = {"name": "auto"}  # --device: where every step of the benchmark runs
 TEST_SEED, POOL_SEED = 100_000, 200_000  # shifted-family seeds far from the base family's
 
 
@@ -150,7 +151,7 @@ def evaluate_on(checkpoint, test) -> dict:
     from model.infer import Predictor
     from model.si import si_from_landmarks
 
-    predictor = Predictor.from_checkpoint(checkpoint, device="cpu")
+    predictor = Predictor.from_checkpoint(checkpoint, device=DEVICE["name"])
     preds = predictor.predict([(p, s) for p, s, _ in test])
     truth = np.array([si_from_landmarks(lm, s) for _, s, lm in test])
     si = np.array([p.si for p in preds])
@@ -204,7 +205,7 @@ def base_run(work: Path, scale: dict, log) -> tuple[Path, dict]:
             add_frames(project, frames, "base", read=True)
     log(f"base: {len(frames)} phantoms in {gen.wall_min:.1f} min")
     with Clock() as clock, Project.open(path) as project:
-        train(TrainConfig(epochs=scale["epochs"], threads=2), project)
+        train(TrainConfig(epochs=scale["epochs"], device=DEVICE["name"]), project)
     _, figures = existing_base(path)
     log(f"base run {figures['run_id']}: {clock.wall_min:.1f} min")
     return path, {**figures, "generate": gen.figures(), "train": clock.figures()}
@@ -241,10 +242,13 @@ def _curve(history: list[dict]) -> list[dict]:
 def copy_project(base: Path, dest: Path) -> Path:
     """A copy of the base project whose runs folder links the base's run files (checkpoints
     are stored relative to the runs folder); new runs of the copy write files of their own."""
-    from core.paths import runs_dir_for
+    from core.runs import runs_dir
 
+    with Project.open(base) as project:  # closing it folds its write-ahead log into the file
+        src_runs = runs_dir(project)
     shutil.copy(base, dest)
-    src_runs, dest_runs = runs_dir_for(str(base)), runs_dir_for(str(dest))
+    with Project.open(dest) as project:
+        dest_runs = runs_dir(project)
     if dest_runs.exists():
         shutil.rmtree(dest_runs)
     dest_runs.mkdir(parents=True)
@@ -260,7 +264,7 @@ def adapted_run(base: Path, work: Path, pool_unread, log) -> tuple[str, dict]:
     path = copy_project(base, work / f"adapt-{base.stem}.sphericity")
     with Clock() as clock, Project.open(path) as project:
         add_frames(project, pool_unread, "unread", read=False)
-        run_id = adapt_run(project, "latest")
+        run_id = adapt_run(project, "latest", device=DEVICE["name"])
         checkpoint = checkpoint_file(project, project.run(run_id))
     log(f"adapted run ({base.stem}): {clock.wall_min:.1f} min")
     return str(checkpoint), clock.figures()
@@ -278,7 +282,8 @@ def finetune_run(base: Path, work: Path, readings, unread, seed: int, option: st
         add_frames(project, readings, "read", read=True, split="train")
         if OPTIONS[option].get("adapt"):
             add_frames(project, unread, "unread", read=False)
-        config = TrainConfig(init="latest", seed=seed, threads=2).with_finetune_defaults()
+        config = TrainConfig(init="latest", seed=seed, device=DEVICE["name"])
+        config = config.with_finetune_defaults()
         config = replace(config, **OPTIONS[option])
         result = train(config, project)
     return result.checkpoint_path, clock.figures()
@@ -343,6 +348,7 @@ def replicate_plan(bases: list[Path], seeds: list[int]) -> list[tuple[Path, int]
 
 def main(argv=None) -> int:
     args = _arguments(argv)
+    DEVICE["name"] = args.device
     if args.plot_only:
         plot(json.loads(Path(args.plot_only).read_text()), Path(args.plot_only).with_suffix(".png"))
         return 0
@@ -418,6 +424,7 @@ def _arguments(argv):
         help="trained projects of the base family to start from (e.g. the phantom-figure draws; "
         "base i pairs with seed i) instead of training a base at --scale",
     )
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--n-base", type=int)
     p.add_argument("--epochs", type=int)
     p.add_argument("--n-test", type=int)
@@ -452,8 +459,16 @@ def _machine() -> dict:
         "cpu": platform.processor() or platform.machine(),
         "cores": os.cpu_count(),
         "load_avg_at_start": os.getloadavg()[0],
-        "device": "cpu",
+        "device": _device_name(),
     }
+
+
+def _device_name() -> str:
+    import torch
+
+    if DEVICE["name"] != "cpu" and torch.cuda.is_available():
+        return torch.cuda.get_device_name(0)
+    return "cpu"
 
 
 if __name__ == "__main__":
