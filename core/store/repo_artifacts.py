@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from core.store.errors import NotFoundError, StoreError
@@ -65,8 +65,7 @@ class ArtifactsMixin:
             size += len(block)
             # A core insert: the ORM would keep every chunk in its identity map until commit.
             self.session.execute(
-                RunArtifactChunk.__table__.insert(),
-                {"artifact_id": row.id, "seq": seq, "data": block},
+                insert(RunArtifactChunk), {"artifact_id": row.id, "seq": seq, "data": block}
             )
             seq += 1
         row.size_bytes, row.sha256, row.n_chunks = size, digest.hexdigest(), seq
