@@ -4,6 +4,7 @@ and only reviewers write them."""
 
 import hashlib
 import io
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -176,3 +177,23 @@ def test_roles_on_a_server_read_run_files_and_only_reviewers_write_them(pg_serve
         out = io.BytesIO()
         reviewer.read_run_artifact(run_id, NAME, out)
         assert out.getvalue() == b"better"
+
+
+def test_neither_side_holds_the_whole_file_in_memory(project):
+    import tracemalloc
+
+    chunk = 64 * 1024
+    content = os.urandom(32 * chunk)  # 2 MiB
+    run_id = _run(project)
+    tracemalloc.start()
+    try:
+        project.put_run_artifact(run_id, NAME, io.BytesIO(content), chunk_bytes=chunk)
+        _, put_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        with open(os.devnull, "wb") as sink:
+            project.read_run_artifact(run_id, NAME, sink)
+        _, read_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # A few chunks' worth (the driver's copies of one), far below the 2 MiB file.
+    assert put_peak < len(content) / 4 and read_peak < len(content) / 4, (put_peak, read_peak)
