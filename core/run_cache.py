@@ -76,7 +76,8 @@ def upload(project: Project, run_id: int, name: str, path: Path) -> Path:
     target = cached_path(project, info)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(path, target)  # a rename on one file system, else copied then removed
-    if _is_whole(target, info):
+    if target.stat().st_size == info.size_bytes:
+        _remember(target)  # just hashed on its way in
         return target
     target.unlink(missing_ok=True)  # changed under us: the project's copy is the one to trust
     return fetch(project, info)
