@@ -68,14 +68,22 @@ def fetch(project: Project, info: ArtifactInfo) -> Path:
     return target
 
 
-def upload(project: Project, run_id: int, name: str, path: Path) -> Path:
-    """Store a run's file in the project and move it into this client's cache (so the machine
-    that trained the run never downloads it again); returns the cached path."""
+def upload(project: Project, run_id: int, name: str, path: Path, *, move: bool = True) -> Path:
+    """Store a run's file in the project and move (or copy) it into this client's cache, so
+    the machine that trained the run never downloads it again; returns the cached path."""
     with open(path, "rb") as stream:
         info = project.put_run_artifact(run_id, name, stream)
     target = cached_path(project, info)
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(path, target)  # a rename on one file system, else copied then removed
+    part = target.with_name(f".{target.name}.{os.urandom(4).hex()}.part")
+    try:  # whole or not at all under its final name (another process may be reading it)
+        if move:
+            shutil.move(path, part)  # a rename on one file system, else copied then removed
+        else:
+            shutil.copyfile(path, part)
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
     if target.stat().st_size == info.size_bytes:
         _remember(target)  # just hashed on its way in
         return target

@@ -129,8 +129,8 @@ def checkpoint_file(project: Project, run: RunInfo) -> Path | None:
         return run_cache.fetch(project, info)
     local = _local_checkpoint(project, run)
     if local is not None and local.is_file():
-        try:
-            return publish_checkpoint(project, run.id, local)
+        try:  # copied, not moved: the row may name a file the user keeps elsewhere
+            return run_cache.upload(project, run.id, checkpoint_name(run.id), local, move=False)
         except (StoreError, OSError):  # not allowed to upload (an annotator): use it here
             return local
     return local

@@ -140,6 +140,7 @@ def test_a_server_run_from_before_0005_is_uploaded_by_the_machine_holding_its_fi
     _as_client(monkeypatch, tmp_path / "gpu-box")
     with Project.open(url) as project:
         assert checkpoint_file(project, project.run(run_id)).read_bytes() == CONTENT
+    assert old.read_bytes() == CONTENT  # copied up, left where it was
     _as_client(monkeypatch, tmp_path / "annotator")
     with Project.open(url) as project:
         assert checkpoint_file(project, project.run(run_id)).read_bytes() == CONTENT
