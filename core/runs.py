@@ -6,7 +6,9 @@ them. Run statuses are the closed vocabulary `core.vocab.RunStatus` (the databas
 Where run files live: a SQLite project keeps them in a folder beside its file (rows store names
 relative to it, so the two move together); a server project keeps its checkpoints in its
 database, where every client finds them, and each client reads a cached copy
-(core.run_cache). `checkpoint_file` gives a path on this machine either way.
+(core.run_cache). `checkpoint_file` gives a path on this machine either way. SQLite keeps
+files because its clients share one machine anyway, and a project file that grew by a checkpoint
+per run would be copied whole by every backup before a schema upgrade.
 """
 
 from __future__ import annotations
