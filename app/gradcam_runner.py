@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -20,7 +22,9 @@ CACHE_ENTRIES = 64
 @dataclass(frozen=True)
 class CamRequest:
     run_id: int
-    checkpoint: str
+    # Gives the checkpoint's path; called in the worker thread, since a server project's run
+    # may first be fetched from the database into this client's cache (core.runs).
+    checkpoint: Callable[[], Path | None]
     image_id: int
     layer: str
     pixels: np.ndarray
@@ -61,11 +65,14 @@ class _CamWorker(QObject):
             from model.gradcam import gradcam_map
             from model.infer import Predictor
 
-            predictor = self._predictors.get(request.checkpoint)
+            path = request.checkpoint()
+            if path is None:
+                raise FileNotFoundError(f"run {request.run_id} has no checkpoint")
+            predictor = self._predictors.get(str(path))
             if predictor is None:
                 self._predictors.clear()  # one model in memory at a time
-                predictor = Predictor.from_checkpoint(request.checkpoint)
-                self._predictors[request.checkpoint] = predictor
+                predictor = Predictor.from_checkpoint(path)
+                self._predictors[str(path)] = predictor
             cam = gradcam_map(predictor, request.pixels, request.spacing, request.layer)
             self.done.emit(request.key, cam_to_rgba(cam))
         except Exception as exc:  # reported in the window, never fatal

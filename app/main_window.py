@@ -474,7 +474,7 @@ def _scrollable(panel: QWidget) -> QScrollArea:
 
 
 def _project_name(url: str) -> str:
-    from core.store.engine import sqlite_file
+    from core.store.engine import shown_url, sqlite_file
 
     db_file = sqlite_file(url)
-    return db_file.name if db_file is not None else url
+    return db_file.name if db_file is not None else shown_url(url)

@@ -6,6 +6,8 @@ predict-all runner (a child process), and tells the canvas, inspector and browse
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QColor
 
@@ -157,10 +159,9 @@ class ModelReview(QObject):
             self.canvas.set_overlay(None, 0.0)
             self.box.set_cam_status("")
             return
-        from core.runs import checkpoint_file
+        from core.runs import checkpoint_file, has_checkpoint
 
-        checkpoint = checkpoint_file(self.project, self.run)
-        if checkpoint is None or not checkpoint.exists():
+        if not has_checkpoint(self.project, self.run):
             self.canvas.set_overlay(None, 0.0)
             self.box.set_cam_status(f"Run {self.run.id} has no checkpoint file")
             return
@@ -178,7 +179,7 @@ class ModelReview(QObject):
         runner.request(
             CamRequest(
                 key[0],
-                str(checkpoint),
+                functools.partial(checkpoint_file, self.project, self.run),
                 key[1],
                 key[2],
                 self.canvas.pixels(),

@@ -46,16 +46,26 @@ def demo_project_path() -> Path:
 
 
 def runs_dir_for(project_url: str) -> Path:
-    """Folder for a project's run files (checkpoints): beside a SQLite project, else in data_dir."""
-    from core.store.engine import sqlite_file
+    """Folder for a project's run files: beside a SQLite project, else in data_dir.
+
+    A server project keeps its checkpoints in its database (core.runs); this local folder holds
+    what is written before the upload and evaluation CSVs. Its name is a digest of the URL
+    without its password, so no path (or log line naming it) derives from a password.
+    """
+    from core.store.engine import sqlite_file, without_password
 
     db = sqlite_file(project_url)
     if db is not None:
         return db.with_name(db.name + ".runs")
     import hashlib
 
-    digest = hashlib.sha256(project_url.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(without_password(project_url).encode()).hexdigest()[:16]
     return data_dir() / "runs" / digest
+
+
+def run_cache_dir(project_id: str) -> Path:
+    """This client's copies of a server project's run files (data_dir/cache/runs/PROJECT_ID)."""
+    return data_dir() / "cache" / "runs" / project_id
 
 
 def printable_name(name: str | os.PathLike | bytes) -> str:

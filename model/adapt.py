@@ -85,7 +85,7 @@ def adapt_run(project, spec: str | int, *, device: str = "auto", progress=None) 
     """A new run: run `spec`'s model with batch norm adapted to the project's frames that its
     lineage did not learn from; returns the new run's id. Its config names the parent and
     what it adapted to (image ids, count; no readings used)."""
-    from core.runs import checkpoint_name, runs_dir
+    from core.runs import checkpoint_name, publish_checkpoint, runs_dir
     from model.checkpoint import save_checkpoint
     from model.device import choose_device
     from model.finetune import adapt_image_ids, project_frames, resolve_parent
@@ -131,6 +131,7 @@ def adapt_run(project, spec: str | int, *, device: str = "auto", progress=None) 
         metrics=metrics,
         extra={"model_si_kind": meta.get("model_si_kind"), "feature_stats": stats},
     )
+    path = publish_checkpoint(project, run_id, path)  # every client of the project finds it
     duration_s = time.perf_counter() - started
     project.update_run(
         run_id,

@@ -102,7 +102,7 @@ def _training_samples(config: TrainConfig, project: Project, parent_meta: dict |
 def _train_run(
     config, project, run_id, setup, samples, snapshot, emit, should_stop, parent_state=None
 ) -> TrainResult:
-    from core.runs import checkpoint_name, runs_dir
+    from core.runs import checkpoint_name, publish_checkpoint, runs_dir
 
     started = time.perf_counter()
     notes: list[str] = []
@@ -142,6 +142,8 @@ def _train_run(
         metrics["feature_stats"] = _finish_checkpoint(ckpt, config, setup, project, samples, notes)
     duration_s = time.perf_counter() - started
     saved = ckpt if ckpt.exists() else None
+    if saved is not None:  # before the run is marked done: every client then finds its file
+        saved = publish_checkpoint(project, run_id, saved)
     project.update_run(
         run_id,
         status=status,

@@ -88,7 +88,7 @@ def _into_project(path: str, series, total: int, *, read_all: bool) -> int:
                 created += add_to_project(repo, one, annotator, read)
             done += len(one.frames)
             report(done)
-        url = project.url
+        url = project.shown_url
     print(f"added {created} new phantom images ({done - created} already there) to {url}")
     return 0
 

@@ -32,7 +32,7 @@ def _init(args: argparse.Namespace) -> int:
     if "://" not in args.project and not args.project.endswith(SUFFIX):
         print(f"note: project files usually end in {SUFFIX}", file=sys.stderr)
     with Project.create(args.project) as project:
-        print(f"created project {project.url} (schema {project.schema_revision})")
+        print(f"created project {project.shown_url} (schema {project.schema_revision})")
     return 0
 
 

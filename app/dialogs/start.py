@@ -37,14 +37,9 @@ def remembered_location(path_or_url: str) -> str:
     """What recent projects keep: an absolute file path, or the URL without its password."""
     if "://" not in path_or_url:
         return str(Path(path_or_url).resolve())
-    from sqlalchemy.engine import URL, make_url
+    from core.store.engine import without_password
 
-    url = make_url(path_or_url)
-    # Made anew: URL.set(password=None) would leave the password as it is.
-    bare = URL.create(
-        url.drivername, url.username, None, url.host, url.port, url.database, url.query
-    )
-    return bare.render_as_string(hide_password=False)
+    return without_password(path_or_url)
 
 
 def with_password(url_text: str, password: str) -> str:

@@ -42,6 +42,22 @@ def sqlite_file(url: URL | str) -> Path | None:
     return Path(database)
 
 
+def without_password(url: URL | str) -> str:
+    """The URL as text with no password in it (for names derived from a project's location)."""
+    url = make_url(url) if isinstance(url, str) else url
+    # Made anew: URL.set(password=None) would keep the password.
+    bare = URL.create(
+        url.drivername, url.username, None, url.host, url.port, url.database, url.query
+    )
+    return bare.render_as_string(hide_password=False)
+
+
+def shown_url(url: URL | str | os.PathLike) -> str:
+    """The project's location as shown to people and logs: the password masked as ***."""
+    url = url if isinstance(url, URL) else to_url(url)
+    return url.render_as_string(hide_password=True)
+
+
 def is_memory(url: URL | str) -> bool:
     """Whether the URL names an in-memory SQLite database (gone when the project closes)."""
     url = make_url(url) if isinstance(url, str) else url

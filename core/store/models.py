@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     Float,
@@ -210,3 +211,34 @@ class Prediction(Base):
     si_landmarks: Mapped[float | None] = mapped_column(Float)
     landmarks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     confidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class RunArtifact(Base):
+    """One file of a run kept in the project (a server project's checkpoint): its size and
+    sha256, checked on every read; the bytes are in run_artifact_chunks, in order."""
+
+    __tablename__ = "run_artifacts"
+    __table_args__ = (
+        UniqueConstraint("run_id", "name"),
+        CheckConstraint("size_bytes >= 0 AND n_chunks >= 0", name="size"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    n_chunks: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RunArtifactChunk(Base):
+    """A piece of a run artifact (a few MiB), so no read or write holds a whole file."""
+
+    __tablename__ = "run_artifact_chunks"
+
+    artifact_id: Mapped[int] = mapped_column(
+        ForeignKey("run_artifacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

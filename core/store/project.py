@@ -14,7 +14,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.store import migrations
-from core.store.engine import WRITE_OPTION, is_memory, make_engine, sqlite_file, to_url
+from core.store.engine import (
+    WRITE_OPTION,
+    is_memory,
+    make_engine,
+    shown_url,
+    sqlite_file,
+    to_url,
+)
 from core.store.errors import StoreError, translate
 from core.store.repository import READ_METHODS, WRITE_METHODS, Repository
 
@@ -134,7 +141,12 @@ class Project(_Operations):
         self.close()
 
     def __repr__(self) -> str:
-        return f"Project({self.url!r})"
+        return f"Project({self.shown_url!r})"
+
+    @property
+    def shown_url(self) -> str:
+        """The project's location for people and logs (a server password masked)."""
+        return shown_url(self.url)
 
     # -- transactions -----------------------------------------------------------------------
 
@@ -176,12 +188,12 @@ class Project(_Operations):
         except DBAPIError as exc:
             raise translate(exc) from exc
         if revision is None:
-            raise StoreError(f"{self.url} holds no project")
+            raise StoreError(f"{shown_url(self.url)} holds no project")
         return revision
 
 
 def _shown(url) -> str:
-    return url.render_as_string(hide_password=True)
+    return shown_url(url)
 
 
 def _app_version() -> str:

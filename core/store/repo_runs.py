@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core.store.errors import NotFoundError, StoreError
 from core.store.models import STATUSES, Annotator, Image, Prediction, Reading, Run, Series
 from core.store.records import RunInfo, run_info
+from core.store.repo_artifacts import delete_artifacts
 from core.vocab import RUN_STATUSES, RunStatus
 
 PREDICTION_FIELDS = ("si_regression", "si_landmarks", "landmarks", "confidence")
@@ -68,9 +69,11 @@ class RunsMixin:
         return run_info(self._run(run_id))
 
     def delete_run(self, run_id: int) -> None:
-        """Remove a run's row and predictions (core.runs.delete_run also removes its files)."""
+        """Remove a run's row, predictions and the files it keeps in the project
+        (core.runs.delete_run also removes its files beside the project and cached copies)."""
         run = self._run(run_id)
         self.session.execute(delete(Prediction).where(Prediction.run_id == run_id))
+        delete_artifacts(self.session, run_id)
         self.session.delete(run)
         self.session.flush()
 

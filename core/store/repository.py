@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from core.store.repo_artifacts import ArtifactsMixin
 from core.store.repo_images import ImagesMixin
 from core.store.repo_readings import ReadingsMixin
 from core.store.repo_runs import RunsMixin
@@ -31,6 +32,9 @@ READ_METHODS = frozenset(
         "run",
         "predictions",
         "info",
+        "run_artifact",
+        "read_run_artifact",
+        "artifact_chunk_count",
     }
 )
 WRITE_METHODS = frozenset(
@@ -48,11 +52,13 @@ WRITE_METHODS = frozenset(
         "update_run",
         "delete_run",
         "save_predictions",
+        "put_run_artifact",
+        "delete_run_artifacts",
     }
 )
 
 
-class Repository(ImagesMixin, ReadingsMixin, RunsMixin):
+class Repository(ImagesMixin, ReadingsMixin, RunsMixin, ArtifactsMixin):
     """The store API on one session; get one from `Project.transaction()`.
 
     Results are plain records (ImageInfo, ReadingInfo, RunInfo, ...), never ORM objects, so they
