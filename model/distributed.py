@@ -69,7 +69,8 @@ class RankSetup(DeviceSetup):
     processes: int = 1
 
     def describe(self) -> str:
-        return f"{self.processes} processes (DistributedDataParallel) x {super().describe()}"
+        # The run row holds 50 characters; the layout at the end matters least.
+        return f"{self.processes} x {super().describe()}"[:50]
 
 
 class DistributedTrainer(Trainer):
@@ -80,8 +81,11 @@ class DistributedTrainer(Trainer):
         self.rank, self.world = torch_dist.get_rank(), torch_dist.get_world_size()
         # The same seed everywhere: every rank draws the same global batches ...
         self.shared_rng = self.rng
-        # ... and its own augmentations.
+        # ... and its own augmentations and dropout.
         self.rng = np.random.default_rng([self.config.seed, self.rank])
+        torch.manual_seed(
+            int(np.random.SeedSequence([self.config.seed, self.rank]).generate_state(1)[0])
+        )
         cuda = self.setup.device.type == "cuda"
         self.ddp = DistributedDataParallel(
             self.model, device_ids=[self.setup.device.index] if cuda else None
