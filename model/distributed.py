@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -185,7 +186,11 @@ def _follow(ctx: RankContext, config: TrainConfig, project, should_stop) -> None
     config, parent_state, parent_meta = resolve_parent(config, project)
     samples = _training_samples(config, project, parent_meta)
     model = make_model(config, ctx.setup, [], parent_state)
-    cache_args = {"size": config.size, "coarse_size": config.coarse_size, "fov_mm": config.fov_mm}
+    cache_args: dict[str, Any] = {
+        "size": config.size,
+        "coarse_size": config.coarse_size,
+        "fov_mm": config.fov_mm,
+    }
     trainer = ctx.trainer(
         config,
         ctx.setup,
@@ -213,14 +218,14 @@ class _Channel:
     rank: int
     world: int
     init_method: str
-    messages: object  # a multiprocessing queue: ("event", dict) or ("failed", rank, text)
-    stop: object  # a multiprocessing event: the parent's cancel
+    messages: Any  # a multiprocessing queue: ("event", dict) or ("failed", rank, text)
+    stop: Any  # a multiprocessing event: the parent's cancel
 
     def emit(self, event: dict) -> None:
-        self.messages.put(("event", event))  # type: ignore[attr-defined]
+        self.messages.put(("event", event))
 
     def cancelled(self) -> bool:
-        return self.stop.is_set()  # type: ignore[attr-defined]
+        return self.stop.is_set()
 
 
 def _child(target: Callable, channel: _Channel, parent_pid: int, args: tuple) -> None:
@@ -236,7 +241,7 @@ def _child(target: Callable, channel: _Channel, parent_pid: int, args: tuple) ->
             import traceback
 
             traceback.print_exc()
-        channel.messages.put(("failed", channel.rank, f"{type(exc).__name__}: {exc}"))  # type: ignore[attr-defined]
+        channel.messages.put(("failed", channel.rank, f"{type(exc).__name__}: {exc}"))
         sys.exit(1)
     finally:
         if torch_dist.is_initialized():
@@ -244,7 +249,7 @@ def _child(target: Callable, channel: _Channel, parent_pid: int, args: tuple) ->
 
 
 def _stopped(signum, frame) -> None:
-    raise SystemExit("stopped by the parent process (another training process failed)")
+    raise SystemExit("stopped by the training command (it ended, or another process failed)")
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -295,16 +300,19 @@ def launch(target: Callable, world: int, args: tuple, *, progress=None, cancel=N
 def _supervise(procs, messages, stop, progress, cancel) -> list[dict]:
     events: list[dict] = []
     failures: list[str] = []
+
+    def take(message) -> None:
+        if message[0] == "failed":
+            failures.append(f"process {message[1]} of {len(procs)} failed: {message[2]}")
+            return
+        events.append(message[1])
+        if message[1]["event"] != "error":  # the parent reports the one error
+            progress(message[1])
+
     failed_at: float | None = None
     while True:
         for message in _drain(messages):
-            if message[0] == "failed":
-                failures.append(f"process {message[1]} of {len(procs)} failed: {message[2]}")
-            elif message[1]["event"] == "error":  # the parent reports the one error
-                events.append(message[1])
-            else:
-                events.append(message[1])
-                progress(message[1])
+            take(message)
         if cancel is not None and cancel():
             stop.set()
         codes = [p.exitcode for p in procs]
@@ -314,9 +322,8 @@ def _supervise(procs, messages, stop, progress, cancel) -> list[dict]:
             failed_at is not None and time.monotonic() - failed_at > GRACE_S
         ):
             break
-    for message in _drain(messages, timeout_s=0):
-        if message[0] == "failed":
-            failures.append(f"process {message[1]} of {len(procs)} failed: {message[2]}")
+    for message in _drain(messages, timeout_s=0):  # what came while the last exits were seen
+        take(message)
     if failed_at is not None or failures:
         codes = [p.exitcode for p in procs]
         raise RankFailed(failures[0] if failures else f"a training process ended ({codes})")
