@@ -90,6 +90,15 @@ class TrainConfig:
         0, "random seed (data split, initialisation, augmentation)", low=0, high=2**31 - 1
     )
     device: str = _opt("auto", "auto, cpu or cuda")
+    # More than one: model.distributed (DistributedDataParallel, one process per device).
+    devices: int = _opt(
+        1,
+        "devices that train together: GPUs, or CPU processes with device cpu (for tests); "
+        "each takes an equal share of the batch",
+        low=1,
+        high=64,
+        label="Devices",
+    )
     threads: int | None = _opt(
         None,
         "CPU threads (not set: one per core; fewer helps on a busy, shared CPU)",

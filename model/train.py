@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from model.ood import summary
 from model.progress import progress_event
 from model.trainer import Trainer, make_model
 from model.validate import validate
+
+if TYPE_CHECKING:
+    from model.distributed import RankContext
 
 Progress = Callable[[dict], None]
 BATCH_EVENT_INTERVAL_S = 0.1  # at most ten batch events a second
@@ -46,6 +49,7 @@ def train(
     *,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    dist: RankContext | None = None,
 ) -> TrainResult:
     """Train on the project's labelled images; record the run; return how it ended.
 
@@ -56,12 +60,14 @@ def train(
     progress receives event dicts ("start", "epoch", "batch", "val", "done", "cancelled",
     "error"); cancel() is polled after every batch: the batch finishes, the checkpoint is
     saved and the run ends "cancelled". An exception marks the run "error" and propagates.
+
+    dist: this process is rank 0 of several (model.distributed); the others follow it.
     """
     emit = progress or (lambda event: None)
     should_stop = cancel or (lambda: False)
     run_id = None
     try:
-        setup = choose_device(config.device, threads=config.threads)
+        setup = dist.setup if dist else choose_device(config.device, threads=config.threads)
         config, parent_state, parent_meta = resolve_parent(config, project)
         samples = _training_samples(config, project, parent_meta)
         snapshot = data_snapshot(samples, config.include_submitted)
@@ -72,7 +78,7 @@ def train(
             config = replace(config, adapted_to=adapted)
         run_id = project.add_run(config.to_dict(), device=setup.describe(), data_snapshot=snapshot)
         return _train_run(
-            config, project, run_id, setup, samples, snapshot, emit, should_stop, parent_state
+            config, project, run_id, setup, samples, snapshot, emit, should_stop, parent_state, dist
         )
     except BaseException as exc:
         message = f"{exc.__class__.__name__}: {exc}"
@@ -100,7 +106,7 @@ def _training_samples(config: TrainConfig, project: Project, parent_meta: dict |
 
 
 def _train_run(
-    config, project, run_id, setup, samples, snapshot, emit, should_stop, parent_state=None
+    config, project, run_id, setup, samples, snapshot, emit, should_stop, parent_state, dist
 ) -> TrainResult:
     from core.runs import checkpoint_name, publish_checkpoint, runs_dir
 
@@ -112,7 +118,9 @@ def _train_run(
     cache_args = {"size": config.size, "coarse_size": config.coarse_size, "fov_mm": config.fov_mm}
     train_set = build_cache([s for s in samples if s.split == "train"], **cache_args)
     val_set = build_cache([s for s in samples if s.split == "val"], **cache_args)
-    trainer = Trainer(config, setup, model, train_set, val_set, np.random.default_rng(config.seed))
+    trainer = (dist.trainer if dist else Trainer)(
+        config, setup, model, train_set, val_set, np.random.default_rng(config.seed)
+    )
     project.update_run(run_id, status="running")
     ckpt = runs_dir(project) / checkpoint_name(run_id)
     emit(
@@ -131,6 +139,8 @@ def _train_run(
     for note in notes:
         print(note, file=sys.stderr)
     loop = _Loop(trainer, emit, should_stop, snapshot, ckpt, config)
+    if dist is not None:
+        loop.agree = dist.agree
     if config.parent_run_id is not None and not len(val_set):
         from core.model_si import run_si_kind
 
@@ -177,6 +187,8 @@ class _Loop:
         self.step = 0
         self.last_event = 0.0
         self.started = time.perf_counter()
+        # Whether to stop after an epoch; with several processes, all of them hear rank 0's call.
+        self.agree: Callable[[bool], bool] = lambda stop: stop
 
     def run(self) -> Literal["done", "cancelled"]:
         stale = 0
@@ -204,7 +216,7 @@ class _Loop:
                 if not self.ckpt.exists():
                     self._save()
                 return "cancelled"
-            if self.config.patience and stale >= self.config.patience:
+            if self.agree(bool(self.config.patience and stale >= self.config.patience)):
                 break
         if not self.ckpt.exists():
             self._save()

@@ -84,7 +84,7 @@ class Trainer:
             self.rng,
             upright=True,
         )
-        cidx = self.rng.choice(len(ts), size=min(cfg.coarse_batch, len(ts)), replace=False)
+        cidx = self.coarse_indices()
         # Whole frames differ in mm/px; a typical 400 mm field only sets the size of the shifts.
         coarse_mm_per_px = 400.0 / cfg.coarse_size
         coarse, coarse_pts = sample_batch(
@@ -108,6 +108,16 @@ class Trainer:
             self.scheduler.step()
         return float(loss.detach())
 
+    def coarse_indices(self) -> np.ndarray:
+        """The whole frames of one step (the localising pass), drawn afresh each step."""
+        n = len(self.train_set)
+        return self.rng.choice(n, size=min(self.config.coarse_batch, n), replace=False)
+
+    @property
+    def net(self) -> torch.nn.Module:
+        """What the training forward pass runs: the model (model.distributed wraps it)."""
+        return self.model
+
     def loss(self, fine, fine_pts, si, coarse, coarse_pts) -> torch.Tensor:
         """Landmark loss of both passes plus the SI loss of the fine pass.
 
@@ -119,13 +129,13 @@ class Trainer:
         dev, n = self.setup.device, fine.shape[0]
         if coarse.shape[0] and coarse.shape[-1] == fine.shape[-1]:
             with self.setup.autocast():
-                both = self.model(self.setup.to_input(torch.cat([fine, coarse])))
+                both = self.net(self.setup.to_input(torch.cat([fine, coarse])))
             out = {k: v[:n] for k, v in both.items()}
             cout: dict | None = {k: v[n:] for k, v in both.items()}
         else:
             with self.setup.autocast():
-                out = self.model(self.setup.to_input(fine))
-                cout = self.model(self.setup.to_input(coarse)) if coarse.shape[0] else None
+                out = self.net(self.setup.to_input(fine))
+                cout = self.net(self.setup.to_input(coarse)) if coarse.shape[0] else None
         loss = landmark_loss(out["heatmaps"], fine_pts.to(dev), self.config.size)
         # SI errors are ~0.03; scale so the SI term weighs like the landmark term.
         loss = loss + self.config.si_weight * F.mse_loss(out["si"].float() * 10, si.to(dev) * 10)

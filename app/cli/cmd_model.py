@@ -208,9 +208,12 @@ def _train(args) -> int:
 
 def _run_training(config, project_path: str, progress: str) -> int:
     from core.store import Project
+    from model.distributed import torchrun_world, train_command
     from model.progress import CancelFlag, make_reporter
     from model.train import train
 
+    if config.devices > 1 or (torchrun_world() or 1) > 1:
+        return train_command(config, project_path, progress)
     reporter = make_reporter(progress)
     with CancelFlag() as cancel, Project.open(project_path) as project:
         try:
