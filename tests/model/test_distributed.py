@@ -77,11 +77,16 @@ def test_a_step_on_two_processes_equals_a_step_on_one(tmp_path):
     assert rank0["loss"] == pytest.approx(loss, rel=1e-5)
     assert rank1["loss"] == rank0["loss"]  # every rank reports the global batch's loss
     assert torch.equal(rank0["params"], rank1["params"])  # the ranks stay in step exactly
-    # AdamW's first step moves a weight by about lr * g / (|g| + eps): where |g| is below eps
-    # (a few of 25 million weights), float noise in g sets the step; everywhere else it is the same.
+    # AdamW's first step moves a weight by about lr * sign(g): where |g| is within the gradients'
+    # float noise (the largest difference seen) or below eps, that noise may flip the sign and the
+    # step (a few of 25 million weights); everywhere else the step is the same.
     moved = (rank0["params"] - _params(one.model)).abs()
     assert moved.shape == ref.shape
-    assert moved[ref.abs() > one.optimizer.defaults["eps"]].max() <= 1e-6
+    noise = float((grads - ref).abs().max())
+    steady = ref.abs() > max(one.optimizer.defaults["eps"], 10 * noise)
+    covered = float(steady.float().mean())
+    assert covered > 0.02, covered  # hundreds of thousands of weights (8 % in one run)
+    assert moved[steady].max() <= 1e-6
 
 
 def _fail_on_rank_1(channel) -> None:
