@@ -15,11 +15,37 @@ from collections import deque
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal, Slot
 
 TAIL_LINES = 40
+# An argument of the form ENV_ARGUMENT + NAME is the value of the environment variable NAME
+# (app.cli.main resolves it): how a server URL with its password reaches a child without
+# showing in its command line, which any user of the machine can read (`ps`).
+ENV_ARGUMENT = "@env:"
 
 
 def sphericity_command(*args: str) -> tuple[str, list[str]]:
     """Program and arguments that run `sphericity ARGS` with this interpreter."""
     return sys.executable, ["-m", "app.cli.main", *args]
+
+
+def hide_secrets(args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """(args with every URL that holds a password replaced by an environment reference, the
+    environment variables that carry those URLs)."""
+    from core.store.engine import without_password
+
+    shown, env = [], {}
+    for arg in args:
+        if "://" in arg and "@" in arg and _has_password(arg, without_password):
+            name = f"SPHERICITY_ARG_{len(env)}"
+            env[name] = arg
+            arg = ENV_ARGUMENT + name
+        shown.append(arg)
+    return shown, env
+
+
+def _has_password(arg: str, without_password) -> bool:
+    try:
+        return without_password(arg) != arg
+    except Exception:  # not a URL SQLAlchemy reads: nothing to hide
+        return False
 
 
 class JsonLinesProcess(QObject):
@@ -53,7 +79,10 @@ class JsonLinesProcess(QObject):
         """Start any program; the environment forces unbuffered output for live progress."""
         if self.is_running():
             raise RuntimeError("a process is already running")
+        args, secrets = hide_secrets(args)
         env = QProcessEnvironment.systemEnvironment()
+        for name, value in secrets.items():
+            env.insert(name, value)
         env.insert("PYTHONUNBUFFERED", "1")
         env.insert("PYTHONPATH", os.pathsep.join(p for p in sys.path if p))
         self._process.setProcessEnvironment(env)

@@ -88,7 +88,7 @@ def _take_trailing_files(parser, module, args, extra: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    args, extra = parser.parse_known_args(_from_environment(sys.argv[1:] if argv is None else argv))
     if args.command is None and not extra:
         args = parser.parse_args(["gui"])
     module = importlib.import_module(args._module) if args.command else None
@@ -102,6 +102,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # whatever a command let through: one line, never a traceback
         return _report_error(args.command, exc)
+
+
+def _from_environment(argv: list[str]) -> list[str]:
+    """Arguments with each "@env:NAME" replaced by that variable's value (the window passes a
+    server URL with its password this way: a command line is visible to every user in `ps`)."""
+    out = []
+    for arg in argv:
+        if arg.startswith("@env:") and arg[5:] in os.environ:
+            arg = os.environ[arg[5:]]
+        out.append(arg)
+    return out
 
 
 def _report_error(command: str, exc: Exception) -> int:

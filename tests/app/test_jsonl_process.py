@@ -72,3 +72,36 @@ def test_cancel_is_cooperative(qtbot, tmp_path):
     assert child.events[-1]["event"] == "cancelled"
     assert child.failures == []
     assert not child.runner.is_running()
+
+
+SECRET_URL = "postgresql+psycopg://ann:s3cret-pw@db.example:5432/study"
+
+
+def test_a_server_password_reaches_the_child_through_its_environment_not_its_command_line(
+    qtbot, tmp_path
+):
+    script = tmp_path / "argv.py"
+    script.write_text(
+        "import json, os, sys\n"
+        "print(json.dumps({'event': 'argv', 'argv': sys.argv[1:],\n"
+        "    'resolved': os.environ.get(sys.argv[1].removeprefix('@env:'))}), flush=True)\n"
+    )
+    runner, events = JsonLinesProcess(), []
+    runner.event.connect(events.append)
+    with qtbot.waitSignal(runner.finished, timeout=20_000):
+        runner.start_program(sys.executable, [str(script), SECRET_URL, "p.sphericity"])
+    (event,) = events
+    assert "s3cret-pw" not in " ".join(event["argv"])  # what `ps` would show
+    assert event["argv"][1] == "p.sphericity"  # a plain path stays as it is
+    assert event["resolved"] == SECRET_URL
+
+
+def test_the_command_line_resolves_environment_arguments(tmp_path, monkeypatch, capsys):
+    from app.cli.main import main
+    from core.store import Project
+
+    path = tmp_path / "p.sphericity"
+    Project.create(path).close()
+    monkeypatch.setenv("SPHERICITY_ARG_0", str(path))
+    assert main(["info", "@env:SPHERICITY_ARG_0"]) == 0
+    assert main(["info", "@env:NOT_SET_ANYWHERE"]) != 0  # left as typed: no such project
