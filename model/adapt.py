@@ -101,7 +101,8 @@ def adapt_run(project, spec: str | int, *, device: str = "auto", progress=None) 
     model = SIModel()
     model.load_state_dict(state)
     parent_config = TrainConfig.from_dict(meta["config"])
-    ids = adapt_image_ids(project, meta["data_snapshot"], parent_config.seed)
+    lineage = meta.get("lineage_snapshot") or meta["data_snapshot"]
+    ids = adapt_image_ids(project, lineage, parent_config.seed)
     adapted_to = {"image_ids": ids, "n_images": len(ids), "readings_used": False}
     config = replace(
         parent_config,

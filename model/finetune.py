@@ -38,7 +38,28 @@ def resolve_parent(config: TrainConfig, project) -> tuple[TrainConfig, dict | No
     inherited = {k: getattr(parent_config, k) for k in PREPROCESSING}
     config = replace(config, parent_run_id=parent.id, **inherited)
     meta["data_snapshot"] = parent.data_snapshot or meta.get("data_snapshot") or {}
+    meta["lineage_snapshot"] = lineage_snapshot(project.runs(), parent.id, meta["data_snapshot"])
     return config, model.state_dict(), meta
+
+
+def lineage_snapshot(runs, run_id: int, own: dict | None = None) -> dict:
+    """The training and validation image ids of a run and every ancestor (parent_run_id in each
+    config): what the lineage learned from, so a fine-tune of a fine-tune leaves out the base
+    run's phantoms too. `own` stands in for the run's snapshot when its row has none."""
+    by_id = {r.id: r for r in runs}
+    ids: dict[str, set[int]] = {"train": set(), "val": set()}
+    visited: set[int] = set()
+    current, snapshot = run_id, own
+    while current is not None and current not in visited:
+        visited.add(current)
+        run = by_id.get(current)
+        if run is not None and run.data_snapshot:
+            snapshot = run.data_snapshot
+        for split in ids:
+            ids[split] |= learned_ids(snapshot, (split,))
+        parent = ((run.config or {}) if run is not None else {}).get("parent_run_id")
+        current, snapshot = (int(parent) if parent is not None else None), None
+    return {"image_ids": {split: sorted(v) for split, v in ids.items()}}
 
 
 def learned_ids(snapshot: dict | None, splits=("train", "val")) -> set[int]:
@@ -48,7 +69,8 @@ def learned_ids(snapshot: dict | None, splits=("train", "val")) -> set[int]:
 
 
 def finetune_image_ids(project, image_ids, parent_snapshot: dict | None) -> list[int]:
-    """The labelled images a fine-tune learns from: all but the phantoms its parent learned from.
+    """The labelled images a fine-tune learns from: all but the phantoms its lineage learned
+    from (`parent_snapshot`: the parent's lineage_snapshot, or its own data snapshot).
 
     Phantoms the parent trained on would only pull the model back to what it knows; readings
     of real frames (and phantoms new to the lineage) stay, so a fine-tune of a fine-tune still

@@ -72,7 +72,7 @@ def train(
         samples = _training_samples(config, project, parent_meta)
         snapshot = data_snapshot(samples, config.include_submitted)
         if config.adapt:
-            lineage = parent_meta["data_snapshot"] if parent_meta else snapshot
+            lineage = _lineage(parent_meta) if parent_meta else snapshot
             ids = adapt_image_ids(project, lineage, config.seed)
             adapted = {"image_ids": ids, "n_images": len(ids), "readings_used": False}
             config = replace(config, adapted_to=adapted)
@@ -92,7 +92,7 @@ def _training_samples(config: TrainConfig, project: Project, parent_meta: dict |
     ids = None
     if parent_meta is not None:
         labelled = labelled_readings(project, config.include_submitted)
-        ids = finetune_image_ids(project, sorted(labelled), parent_meta["data_snapshot"])
+        ids = finetune_image_ids(project, sorted(labelled), _lineage(parent_meta))
     samples = load_samples(
         project, include_submitted=config.include_submitted, image_ids=ids, seed=config.seed
     )
@@ -103,6 +103,11 @@ def _training_samples(config: TrainConfig, project: Project, parent_meta: dict |
     if not any(s.split == "train" for s in samples):
         raise ValueError("the project has no labelled training images (approved readings)")
     return samples
+
+
+def _lineage(parent_meta: dict) -> dict:
+    """What the parent's lineage learned from (model.finetune.lineage_snapshot)."""
+    return parent_meta.get("lineage_snapshot") or parent_meta["data_snapshot"]
 
 
 def _train_run(

@@ -152,3 +152,65 @@ def test_no_early_stop_by_default_and_tiny_validation_keeps_the_last_epoch(tmp_p
     # 2-frame validation split the last epoch is the one kept.
     assert result.metrics["epochs_run"] == 3
     assert result.metrics["epoch"] == 3
+
+
+def _run(run_id, parent=None, train=(), val=()):
+    from types import SimpleNamespace
+
+    snapshot = {"image_ids": {"train": list(train), "val": list(val)}} if train or val else None
+    config = {"parent_run_id": parent} if parent is not None else {}
+    return SimpleNamespace(id=run_id, config=config, data_snapshot=snapshot)
+
+
+def test_the_lineage_is_every_ancestor_s_training_and_validation_frames():
+    from model.finetune import lineage_snapshot
+
+    runs = [
+        _run(1, train=[1, 2, 3], val=[4]),  # base run on phantoms
+        _run(2, parent=1, train=[10], val=[11]),  # fine-tune on readings
+        _run(3, parent=2, train=[12]),  # its fine-tune: the base phantoms are still the lineage's
+    ]
+    assert lineage_snapshot(runs, 3)["image_ids"] == {"train": [1, 2, 3, 10, 12], "val": [4, 11]}
+    assert lineage_snapshot(runs, 2)["image_ids"] == {"train": [1, 2, 3, 10], "val": [4, 11]}
+    # a deleted ancestor ends the walk; a checkpoint's own snapshot stands in for an empty row
+    gone = [_run(5, parent=99), _run(6, parent=5, train=[7])]
+    own = {"image_ids": {"train": [8], "val": []}}
+    assert lineage_snapshot(gone, 5, own)["image_ids"] == {"train": [8], "val": []}
+    assert lineage_snapshot(gone, 6)["image_ids"]["train"] == [7]
+    looped = [_run(1, parent=2, train=[1]), _run(2, parent=1, train=[2])]  # never loops forever
+    assert lineage_snapshot(looped, 1)["image_ids"]["train"] == [1, 2]
+
+
+def test_a_fine_tune_of_a_fine_tune_leaves_out_the_base_run_s_phantoms(tmp_path):
+    from model.finetune import finetune_image_ids, lineage_snapshot
+
+    with Project.create(tmp_path / "p.sphericity") as project:
+        with project.transaction() as repo:
+            series = repo.add_series("s", source="synthetic")
+            phantoms = [
+                repo.add_image(
+                    series,
+                    np.zeros((8, 8), np.uint16),
+                    frame_index=k,
+                    spacing=None,
+                    source="synthetic",
+                )[0]
+                for k in range(3)
+            ]
+            real = repo.add_series("r", source="real")
+            readings = [
+                repo.add_image(
+                    real, np.ones((8, 8), np.uint16), frame_index=k, spacing=None, source="real"
+                )[0]
+                for k in range(2)
+            ]
+        runs = [
+            _run(1, train=phantoms),
+            _run(2, parent=1, train=readings[:1]),
+        ]
+        everything = sorted(phantoms + readings)
+        lineage = lineage_snapshot(runs, 2)
+        # the phantoms the base learned from stay out; every reading (real frames) stays in
+        assert finetune_image_ids(project, everything, lineage) == sorted(readings)
+        # the parent's own snapshot alone would bring the base phantoms back
+        assert set(phantoms) <= set(finetune_image_ids(project, everything, runs[1].data_snapshot))
