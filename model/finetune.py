@@ -49,7 +49,8 @@ def lineage_snapshot(runs, run_id: int, own: dict | None = None) -> dict:
     by_id = {r.id: r for r in runs}
     ids: dict[str, set[int]] = {"train": set(), "val": set()}
     visited: set[int] = set()
-    current, snapshot = run_id, own
+    current: int | None = run_id
+    snapshot = own
     while current is not None and current not in visited:
         visited.add(current)
         run = by_id.get(current)
