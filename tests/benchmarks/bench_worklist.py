@@ -106,9 +106,11 @@ def copy_with_runs(base: Path, dest: Path) -> Path:
     import shutil
 
     from core.paths import runs_dir_for
+    from core.store.engine import to_url
 
     shutil.copy(base, dest)
-    shutil.copytree(runs_dir_for(str(base)), runs_dir_for(str(dest)), dirs_exist_ok=True)
+    runs = runs_dir_for(to_url(base))
+    shutil.copytree(runs, runs_dir_for(to_url(dest)), dirs_exist_ok=True)
     return dest
 
 
