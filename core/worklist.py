@@ -113,7 +113,8 @@ def rank(
 ) -> list[Pick]:
     """The worklist of the candidates (the first n; None: all of them, in order)."""
     pending = _ranked(candidates, frozenset(read_series))
-    taken, out, level = _Taken(), [], 1
+    taken, level = _Taken(), 1
+    out: list[Pick] = []
     limit = len(pending) if n is None else max(n, 0)
     while pending and len(out) < limit:
         left = []
