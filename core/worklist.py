@@ -141,7 +141,9 @@ class Worklist:
     run_id: int
     picks: list[Pick]
     unread: int  # unread images
-    without_prediction: int  # unread images the run has no prediction for (not on the list)
+    # Unread images the run has not scored (no prediction, or one without any signal): not
+    # on the list until the run predicts them.
+    without_prediction: int
 
 
 def read_images(readings: Iterable) -> set[int]:
@@ -157,12 +159,12 @@ def stored_acquisition(row: dict, distance_limit: float | None) -> dict | None:
 
 def project_candidates(project, run_id: int) -> tuple[list[Candidate], set[int], int]:
     """(candidates, ids of series with a reading, unread images without a prediction)."""
-    run = project.run(run_id)
-    limit = run_distance_limit(run.metrics)
-    predictions = project.predictions(run_id)
-    read = read_images(project.readings())
-    images = project.list_images(limit=None)
-    groups = project.split_groups()
+    with project.transaction(write=False) as repo:  # one consistent read
+        limit = run_distance_limit(repo.run(run_id).metrics)
+        predictions = repo.predictions(run_id)
+        read = read_images(repo.readings())
+        images = repo.list_images(limit=None)
+        groups = repo.split_groups()
     read_series = {i.series_id for i in images if i.id in read}
     out, missing = [], 0
     for info in images:
@@ -172,7 +174,7 @@ def project_candidates(project, run_id: int) -> tuple[list[Candidate], set[int],
         if acq is None:
             missing += 1
             continue
-        group = groups.get(info.id, (f"series:{info.series_key}", None))[0]
+        group = groups[info.id][0]  # core.splits.split_group: the subject, else the series
         out.append(
             Candidate(
                 info.id,
