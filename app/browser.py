@@ -202,6 +202,7 @@ class ImageTableModel(QAbstractTableModel):
         from core.runs import active_run_id
         from core.worklist import worklist
 
+        self._why = {}
         run_id = self._model_run if self._model_run is not None else active_run_id(self._project)
         if run_id is None or run_id not in {r.id for r in self._project.runs()}:
             self._worklist_note = "no run yet: train one, then predict all images"
@@ -218,6 +219,15 @@ class ImageTableModel(QAbstractTableModel):
         if self._kept is not None and self._kept not in ids:
             ids.insert(0, self._kept)
         return ids
+
+    def _still_read(self, image_id: int) -> bool:
+        """Whether a save left the worklist as it was: the image on top, read before and now
+        (each drag of a reading saves; ranking again on each would cost a project read)."""
+        from core.worklist import read_images
+
+        if image_id != self._kept or image_id in self._why:
+            return False
+        return image_id in read_images(self._project.readings_for_image(image_id))
 
     def _store_filter(self) -> ImageFilter | None:
         if self._filter_kind == "worklist":
@@ -306,7 +316,7 @@ class ImageTableModel(QAbstractTableModel):
 
         In the worklist order a reading changes the list: it is ranked again, the image just
         read kept on top so that Next goes on to the new first unread image."""
-        if self._filter_kind == "worklist":
+        if self._filter_kind == "worklist" and not self._still_read(image_id):
             self._kept = image_id
             self.refresh()
             return

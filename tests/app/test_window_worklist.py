@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from window_helpers import open_window, place_reading, truth_frames
+from window_helpers import drag, open_window, place_reading, truth_frames
 
 from app.panels.training_panel import TrainingPanel
 from core.runs import set_active_run
@@ -83,6 +83,14 @@ def test_choose_the_order_next_follows_it_and_a_reading_reranks_it(qtbot, projec
     qtbot.waitUntil(lambda: _rows(window)[0] == 3 and 1 not in _rows(window)[:3])
     assert _rows(window) == [3, 4, 2, 5, 6, 1]
     assert window.browser.current_image_id() == 3
+    # more edits of the same reading leave the list as it is (no ranking again per drag)
+    resets = []
+    window.browser.model.modelReset.connect(lambda: resets.append(1))
+    w1 = window.session.doc.landmarks.w1
+    drag(window, w1, (w1[0] - 2.0, w1[1]))
+    stored = window.project.reading(3, window.identity.annotator_id)
+    assert stored.landmarks.w1 != w1  # the drag was saved
+    assert resets == [] and _rows(window) == [3, 4, 2, 5, 6, 1]
     window.actions["nav.next"].trigger()
     assert window.session.image.id == 4
     _save_png(window.browser, "browser_worklist.png", tmp_path)
