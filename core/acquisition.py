@@ -17,8 +17,9 @@ TERM_CAP so that one broken signal cannot hide the others:
 
 score = the sum of the terms (signals that agree add up); why = the largest term. A prediction
 lacking a signal (older rows) is scored on the ones it has; None when it has none.
-Test-time augmentation is not used: it would cost one more model pass per variant, and the
-benchmark (tests/benchmarks/bench_worklist.py) has not shown that the plain signals fall short.
+Test-time augmentation is not used: it would cost one more model pass per variant, and it has
+not been measured against these signals (tests/benchmarks/bench_worklist.py, at the only scale
+run so far, shows no difference from random order for these either).
 """
 
 from __future__ import annotations
