@@ -35,6 +35,8 @@ FILTERS = (
     ("needs_mine", "Needs my reading"),
     ("needs_review", "Needs review"),
     ("disagree", "Readers disagree by more than"),
+    # The worklist (core.worklist) of the browser's run: unread images, the least sure first.
+    ("worklist", "Model least sure (unread)"),
 )
 
 
@@ -60,6 +62,9 @@ class ImageTableModel(QAbstractTableModel):
         self._model_run = model_run  # None: core.runs.active_run
         self._model_threshold: float | None = None  # None: no highlight (annotators: blinded)
         self._resetting = False
+        self._worklist_note = ""
+        self._why: dict[int, str] = {}  # worklist order: image id -> score and why
+        self._kept: int | None = None  # worklist order: the image just read stays on top
         self.refresh()
 
     # structure -------------------------------------------------------------------------------
@@ -86,6 +91,8 @@ class ImageTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return info.id
+        if role == Qt.ItemDataRole.ToolTipRole and info.id in self.worklist_why():
+            return self._why[info.id]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
             return f"series key {info.series_key}"
         if role == Qt.ItemDataRole.BackgroundRole and self.model_differs(info.id):
@@ -174,11 +181,57 @@ class ImageTableModel(QAbstractTableModel):
     # filters and sorting ---------------------------------------------------------------------
     def set_filter(self, kind: str, threshold: float | None = None) -> None:
         self._filter_kind = kind
+        self._kept = None
         if threshold is not None:
             self._threshold = threshold
         self.refresh()
 
+    def filter_kind(self) -> str:
+        return self._filter_kind
+
+    def worklist_note(self) -> str:
+        """What the worklist order shows, or why it is empty ("" in other orders)."""
+        return self._worklist_note if self._filter_kind == "worklist" else ""
+
+    def worklist_why(self) -> dict[int, str]:
+        """image id -> "score 2.3: why" in the worklist order ({} in other orders)."""
+        return self._why if self._filter_kind == "worklist" else {}
+
+    def _worklist_ids(self) -> list[int]:
+        """The run's worklist (every unread image it predicted), the image kept first."""
+        from core.runs import active_run_id
+        from core.worklist import worklist
+
+        self._why = {}
+        run_id = self._model_run if self._model_run is not None else active_run_id(self._project)
+        if run_id is None or run_id not in {r.id for r in self._project.runs()}:
+            self._worklist_note = "no run yet: train one, then predict all images"
+            return []
+        listed = worklist(self._project, run_id)
+        ids = [p.image_id for p in listed.picks]
+        self._why = {p.image_id: f"model doubt {p.score:.2f}: {p.why}" for p in listed.picks}
+        self._worklist_note = f"unread, run {run_id}'s least sure first"
+        if listed.without_prediction:
+            self._worklist_note += (
+                f"; {listed.without_prediction} unread without a prediction "
+                "(Model → Predict all images)"
+            )
+        if self._kept is not None and self._kept not in ids:
+            ids.insert(0, self._kept)
+        return ids
+
+    def _still_read(self, image_id: int) -> bool:
+        """Whether a save left the worklist as it was: the image on top, read before and now
+        (each drag of a reading saves; ranking again on each would cost a project read)."""
+        from core.worklist import read_images
+
+        if image_id != self._kept or image_id in self._why:
+            return False
+        return image_id in read_images(self._project.readings_for_image(image_id))
+
     def _store_filter(self) -> ImageFilter | None:
+        if self._filter_kind == "worklist":
+            return ImageFilter(image_ids=self._ids or [])
         if self._filter_kind == "needs_mine":
             return ImageFilter(needs_reading_by=self._me)
         if self._filter_kind == "needs_review":
@@ -213,6 +266,8 @@ class ImageTableModel(QAbstractTableModel):
 
     def _sorted_ids(self) -> list[int] | None:
         """Row order for sorts on derived columns (statuses, SIs): every id, sorted here."""
+        if self._filter_kind == "worklist":  # the worklist's order, whatever the header says
+            return self._worklist_ids()
         if self._sort is None or self._sort[0] in STORE_ORDER:
             return None
         column, order = self._sort
@@ -246,14 +301,25 @@ class ImageTableModel(QAbstractTableModel):
             self._model_si = _model_si(self._project, self._model_run)
             self._series_labels = {i: n.label for i, n in self._project.series_names().items()}
             self._pages.clear()
-            self._count = self._project.count_images(self._store_filter())
-            self._ids = self._sorted_ids()
+            if self._filter_kind == "worklist":
+                self._ids = self._sorted_ids()
+                self._count = len(self._ids or [])
+            else:
+                self._count = self._project.count_images(self._store_filter())
+                self._ids = self._sorted_ids()
         finally:
             self.endResetModel()
             self._resetting = False
 
     def refresh_image(self, image_id: int) -> None:
-        """Re-read one image's readings after a save (cheap: no reset, no re-paging)."""
+        """Re-read one image's readings after a save (cheap: no reset, no re-paging).
+
+        In the worklist order a reading changes the list: it is ranked again, the image just
+        read kept on top so that Next goes on to the new first unread image."""
+        if self._filter_kind == "worklist" and not self._still_read(image_id):
+            self._kept = image_id
+            self.refresh()
+            return
         self._summary.pop(image_id, None)
         self._summary.update(summarize(self._project.readings_for_image(image_id), self._me))
         ref = self._project.reference_si(image_id)
@@ -304,6 +370,7 @@ class BrowserPanel(QWidget):
         self.threshold.setValue(0.05)
         self.threshold.setToolTip("SI difference between the most distant readers")
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)  # the worklist's note must not widen the browser
         self.table = QTableView()
         self.table.setModel(model)
         self._setup_table()
@@ -354,7 +421,9 @@ class BrowserPanel(QWidget):
         self.model.set_filter(self.filter_box.currentData(), self.threshold.value())
 
     def _update_count(self) -> None:
-        self.count_label.setText(f"{self.model.rowCount()} images")
+        note = self.model.worklist_note()
+        self.count_label.setText(f"{self.model.rowCount()} images" + (f": {note}" if note else ""))
+        self.count_label.setToolTip(note)
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         image_id = self.model.data(current, Qt.ItemDataRole.UserRole)

@@ -284,6 +284,9 @@ class MainWindow(QMainWindow):
     def next_needing_reading(self) -> None:
         from core.browse import next_needing_reading
 
+        if self.browser.model.filter_kind() == "worklist":  # the worklist is the order to read
+            self.browser.step(1)
+            return
         current = self.session.image.id if self.session.image is not None else None
         target = next_needing_reading(self.project, self.identity.annotator_id, current)
         if target is None:

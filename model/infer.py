@@ -17,7 +17,13 @@ import numpy as np
 import torch
 
 from core.geometry import LANDMARK_NAMES, Landmarks, Spacing
-from core.model_si import model_si_field
+from core.model_si import (
+    MAX_AXIS_TURN_DEG,
+    MAX_CENTRE_SHIFT_MM,
+    MIN_AXIS_CONFIDENCE,
+    PREDICTION_SI_RANGE,
+    model_si_field,
+)
 from core.vocab import SIKind
 from model.checkpoint import load_checkpoint
 from model.config import TrainConfig
@@ -72,6 +78,9 @@ class Prediction:
                 **self.confidence,
                 "flags": list(self.flags),
                 "feature_distance": _json_float(self.feature_distance),
+                # The passes' agreement: the worklist's acquisition score reads it (core).
+                "centre_shift_mm": _json_float(self.centre_shift_mm),
+                "axis_turn_deg": _json_float(self.axis_turn_deg),
             },
         }
 
@@ -200,14 +209,8 @@ class Predictor:
         return preds
 
 
-# Limits of a trustworthy prediction. Between the last two passes on 150 held-out phantom
-# frames (default run, validation split) the LV centre moved 0.4 mm (median; 95th percentile
-# 1.0 mm) and the axis turned 0.3 degrees (95th percentile 1.2): the limits are about 4x the
-# 95th percentiles. Measured with tests/benchmarks/bench_model_passes.py.
-MAX_CENTRE_SHIFT_MM = 5.0
-MAX_AXIS_TURN_DEG = 5.0
-MIN_AXIS_CONFIDENCE = 0.05  # softmax mass near the apex and hinge estimates
-SI_RANGE = (0.3, 1.05)  # outside: not an LV in a long-axis view, or landmarks misplaced
+# The limits of a trustworthy prediction live in core.model_si (the worklist scores by them too).
+SI_RANGE = PREDICTION_SI_RANGE
 
 
 def pass_agreement(before: np.ndarray, after: np.ndarray, spacing: Spacing) -> tuple[float, float]:

@@ -31,6 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("app.cli.cmd_model", "evaluate a run against the reference SI"),
     "bench": ("app.cli.cmd_model", "benchmark training, prediction and Grad-CAM throughput"),
     "weights": ("app.cli.cmd_model", "manage pretrained ResNet50 weights"),
+    "worklist": (
+        "app.cli.cmd_worklist",
+        "the unread images the model is least sure of, to read next",
+    ),
     "export": ("app.cli.cmd_export", "export readings: CSV, dataset, DICOM SR, COCO"),
     "import-readings": ("app.cli.cmd_import_readings", "readings back in from COCO, CSV or SR"),
     "users": ("app.cli.cmd_users", "add logins with a role to a project on a PostgreSQL server"),

@@ -77,6 +77,14 @@ class TrainingPanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
+        # The reading loop in one action: read the worklist, then fine-tune the active run.
+        self.finetune_button = QPushButton("Fine-tune the active run on new readings")
+        self.finetune_button.clicked.connect(self.finetune_active)
+        self.finetune_button.setToolTip(
+            "Train from the active run (the one the browser shows) with the fine-tuning "
+            "defaults, on the project's readings (the phantoms that run learned from are left "
+            "out): read the 'Model least sure' list, then press this."
+        )
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
@@ -94,6 +102,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.device_label)
         layout.addWidget(self.estimate_label)
         layout.addLayout(buttons)
+        layout.addWidget(self.finetune_button)
         layout.addWidget(self.progress)
         layout.addWidget(self.status_label)
         layout.addWidget(self.plot, stretch=2)
@@ -107,6 +116,35 @@ class TrainingPanel(QWidget):
 
     @Slot()
     def start(self) -> None:
+        """Train with the form's settings, from the Start-from choice."""
+        args = self.form.arguments()
+        init = self.start_from.currentData()
+        if init:
+            args += ["--init", str(init)]
+        self._launch(args)
+
+    @Slot()
+    def finetune_active(self) -> None:
+        """Fine-tune the active run (core.runs.active_run) with the fine-tuning defaults: only
+        the form's choice of readings (submitted too or not) is passed on."""
+        run_id = self._active_run_id()
+        if run_id is None:
+            self.status_label.setText("No run to fine-tune yet: train one first.")
+            return
+        args = ["--init", str(run_id)]
+        if self.form.value("include_submitted"):
+            args.append("--include-submitted")
+        self._launch(args)
+
+    def _active_run_id(self) -> int | None:
+        from core.runs import active_run
+        from core.store import Project
+
+        with Project.open(self._project_url) as project:
+            run = active_run(project)
+        return None if run is None or not run.checkpoint_path else run.id
+
+    def _launch(self, extra: list[str]) -> None:
         if self.is_running():
             return
         self._curves = {"train": [], "val": []}
@@ -115,10 +153,7 @@ class TrainingPanel(QWidget):
         self.progress.setRange(0, 0)  # busy until the child reports its step count
         self.progress.setFormat("starting…")
         self.status_label.setText("Preparing data…")
-        args = ["train", self._project_url, "--progress", "jsonl", *self.form.arguments()]
-        init = self.start_from.currentData()
-        if init:
-            args += ["--init", str(init)]
+        args = ["train", self._project_url, "--progress", "jsonl", *extra]
         self._append_log("$ sphericity " + " ".join(args))
         self._process.start(args)
         self._set_running(True)
@@ -157,6 +192,7 @@ class TrainingPanel(QWidget):
         self.cancel_button.setEnabled(running)
         self.form.setEnabled(not running)
         self.start_from.setEnabled(not running)
+        self.finetune_button.setEnabled(not running)
         self.runningChanged.emit(running)
 
     # -- events from the child -----------------------------------------------------------------

@@ -211,6 +211,9 @@ class Prediction(Base):
     si_landmarks: Mapped[float | None] = mapped_column(Float)
     landmarks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     confidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The worklist's acquisition score and the signal that drove it (core.acquisition),
+    # computed from the fields above when the prediction is stored.
+    acquisition: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class RunArtifact(Base):

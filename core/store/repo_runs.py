@@ -78,8 +78,14 @@ class RunsMixin:
         self.session.flush()
 
     def save_predictions(self, run_id: int, rows: list[dict]) -> None:
-        """Store a run's predictions; an image predicted again by the same run is replaced."""
-        self._run(run_id)
+        """Store a run's predictions; an image predicted again by the same run is replaced.
+
+        Each gets its acquisition score (core.acquisition), from its fields and the run's
+        feature-distance limit.
+        """
+        from core.acquisition import acquisition, run_distance_limit
+
+        limit = run_distance_limit(self._run(run_id).metrics)
         values = []
         for row in rows:
             unknown = set(row) - {"image_id", *PREDICTION_FIELDS}
@@ -88,6 +94,7 @@ class RunsMixin:
             values.append(
                 {"run_id": run_id, "image_id": int(row["image_id"])}
                 | {field: row.get(field) for field in PREDICTION_FIELDS}
+                | {"acquisition": acquisition(row, limit)}
             )
         if not values:
             return
@@ -100,9 +107,10 @@ class RunsMixin:
         self.session.execute(insert(Prediction), values)
 
     def predictions(self, run_id: int) -> dict[int, dict]:
-        """A run's predictions by image id."""
+        """A run's predictions by image id (the PREDICTION_FIELDS and the stored acquisition)."""
         rows = self.session.scalars(select(Prediction).where(Prediction.run_id == run_id))
-        return {p.image_id: {f: getattr(p, f) for f in PREDICTION_FIELDS} for p in rows}
+        fields = (*PREDICTION_FIELDS, "acquisition")
+        return {p.image_id: {f: getattr(p, f) for f in fields} for p in rows}
 
     def info(self) -> dict[str, Any]:
         """Counts of series, images, readings by status, annotators and runs; schema revision."""

@@ -131,7 +131,9 @@ def test_stored_rows_carry_the_flags():
     row = pred.to_row(7)
     assert row["confidence"]["flags"] == list(pred.flags)
     names = {"apex", "hinge_a", "hinge_b", "w1", "w2"}
-    assert set(row["confidence"]) == names | {"flags", "feature_distance"}
+    passes = {"centre_shift_mm", "axis_turn_deg"}  # the worklist's score reads them
+    assert set(row["confidence"]) == names | {"flags", "feature_distance"} | passes
+    assert row["confidence"]["centre_shift_mm"] == pytest.approx(pred.centre_shift_mm)
     assert row["confidence"]["feature_distance"] is None  # a model without feature statistics
 
 

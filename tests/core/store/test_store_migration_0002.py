@@ -45,6 +45,7 @@ def test_legacy_statuses_map_and_checkpoints_become_relative(legacy_copy):
         assert checkpoint_file(project, first) == Path(f"{legacy_copy}.runs/run-1.pt")
         # SQLite rebuilt the runs table; the predictions that cascade from it survived
         predictions = {str(k): v for k, v in project.predictions(first.id).items()}
+        assert all(p.pop("acquisition") is None for p in predictions.values())  # before 0006
         assert predictions == manifest["predictions"]
 
 
