@@ -139,13 +139,16 @@ def augment_intensity(
     hi = torch.tensor([0.3, 1.2, 0.1, 0.05] + [0.12] * 5, dtype=torch.float64)
     values = to_device((lo + (hi - lo) * torch.rand((b, 9), generator=gen)).float(), dev)
     gamma, contrast, brightness, noise_sd = (values[:, k].view(b, 1, 1, 1) for k in range(4))
-    x = images.clamp_min(0.0) ** torch.exp(gamma)  # gamma 0.74..1.35
-    x = x * contrast + brightness
-    x = x * _bias_field(values[:, 4:], h, w)
+    x = images.clamp_min(0.0).pow_(torch.exp(gamma))  # gamma 0.74..1.35
+    x.mul_(contrast).add_(brightness).mul_(_bias_field(values[:, 4:], h, w))
     blurred = torch.rand(b, generator=gen) < 0.3
-    x = blur(x, torch.where(blurred, _uniform(gen, 0.5, 1.2, (b,)), 0.0))
+    sigma = _uniform(gen, 0.5, 1.2, (b,))
+    if bool(blurred.any()):  # only those images: a blur costs as much as the rest together
+        chosen = blurred.nonzero()[:, 0]
+        on_dev = to_device(chosen, dev)
+        x[on_dev] = blur(x[on_dev], sigma[chosen])
     noise = torch.randn((b, 1, h, w), generator=noise_gen or gen, device=dev)
-    return x + noise * noise_sd
+    return x.add_(noise.mul_(noise_sd))
 
 
 def _bias_field(coef: torch.Tensor, h: int, w: int) -> torch.Tensor:

@@ -216,13 +216,17 @@ def intensity_scale(pixels: np.ndarray) -> float:
     return value if value > 0 else max(float(pixels.max()), 1.0)
 
 
-def warp(images: torch.Tensor, matrices: torch.Tensor, size: int) -> torch.Tensor:
+def warp(
+    images: torch.Tensor, matrices: torch.Tensor, size: int, shapes: torch.Tensor | None = None
+) -> torch.Tensor:
     """Sample (B,1,H,W) images on (B,3,3) grid matrices into (B,1,size,size), bilinear, zero pad.
 
     Pixel centres sit on integers (align_corners=True); where an image's grid is coarser than
     its source, that source is blurred first so fine texture does not alias into the input
     (each image by its own step: a batch gives what one image at a time gives). One batched
     affine_grid and grid_sample; matrices on the host cost no device synchronisation.
+    shapes (B,2): rows and columns of each image at the top left of an edge-padded batch
+    (FrameBatch); sampled beyond them, an image gives zeros as it does alone.
     """
     b, _, h, w = images.shape
     m64 = matrices.to(torch.float64)
@@ -230,6 +234,8 @@ def warp(images: torch.Tensor, matrices: torch.Tensor, size: int) -> torch.Tenso
     aliasing = steps > 1.5
     if bool(aliasing.any()):
         images = blur(images, torch.where(aliasing, 0.45 * steps, 0.0))
+    if shapes is not None and bool((shapes != shapes.new_tensor([h, w])).any()):
+        images = images * _inside(shapes, h, w, images.device)[:, None]
     # affine_grid works in [-1, 1] coordinates: input pixel -> [-1, 1] on both sides of M.
     to_norm = m64.new_tensor(
         [[2.0 / max(w - 1, 1), 0.0, -1.0], [0.0, 2.0 / max(h - 1, 1), -1.0], [0.0, 0.0, 1.0]]
@@ -294,53 +300,70 @@ def frame_tensor(pixels: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(arr / intensity_scale(arr))[None, None]
 
 
-def intensity_scales(frames: torch.Tensor) -> torch.Tensor:
-    """intensity_scale of each of (B,H,W) frames at once, on their device: (B,)."""
-    flat = frames.reshape(frames.shape[0], -1).float()
-    n = flat.shape[1]
-    pos = 0.995 * (n - 1)  # numpy's default (linear) percentile
-    lo = math.floor(pos)
-    below = torch.kthvalue(flat, lo + 1, dim=1).values
-    above = torch.kthvalue(flat, min(lo + 2, n), dim=1).values
-    value = below + (above - below) * (pos - lo)
-    return torch.where(value > 0, value, flat.amax(dim=1).clamp_min(1.0))
+def _inside(shapes: torch.Tensor, h: int, w: int, device) -> torch.Tensor:
+    """(B,H,W) mask of the pixels of (B,2) frame shapes (rows, cols) inside an (H,W) grid."""
+    rc = shapes.to(device)
+    rows = torch.arange(h, device=device)[None, :, None] < rc[:, 0, None, None]
+    cols = torch.arange(w, device=device)[None, None, :] < rc[:, 1, None, None]
+    return rows & cols
+
+
+def intensity_scales(frames: torch.Tensor, shapes: torch.Tensor | None = None) -> torch.Tensor:
+    """intensity_scale of each of (B,H,W) frames at once, on their device: (B,).
+
+    shapes (B,2): each frame's own rows and columns at the top left of the grid (the rest is
+    padding and left out); the percentile is numpy's linear one, taken from the top k values.
+    """
+    b, h, w = frames.shape
+    flat = frames.reshape(b, -1).float()
+    if shapes is None:
+        n = torch.full((b,), h * w, dtype=torch.float64)
+    else:
+        flat = torch.where(_inside(shapes, h, w, flat.device).reshape(b, -1), flat, -math.inf)
+        n = shapes[:, 0].cpu() * shapes[:, 1].cpu()
+    pos = 0.995 * (n - 1)
+    lo = torch.floor(pos)
+    # Rank from the top of the ascending index lo (0 = the largest value), and of lo + 1.
+    rank = (n - 1 - lo).long()
+    top = torch.topk(flat, int(rank.max()) + 1, dim=1).values  # padding (-inf) never gets in
+    rank = rank.to(flat.device)[:, None]
+    below = top.gather(1, rank)[:, 0]
+    above = top.gather(1, (rank - 1).clamp_min(0))[:, 0]
+    value = below + (above - below) * (pos - lo).to(flat.device, torch.float32)
+    return torch.where(value > 0, value, top[:, 0].clamp_min(1.0))
 
 
 @dataclass(frozen=True)
 class FrameBatch:
-    """Frames of different shapes as stacked tensors, one per shape, scaled as frame_tensor.
+    """Frames of any shapes as one tensor, scaled as frame_tensor does.
 
-    groups: (indices into the frame list, (G,1,H,W) float32 tensor) per shape.
+    pixels: (B,1,H,W) float32, each frame at the top left, its edge repeated to the largest
+    rows and columns (so blurring treats its border as a frame alone does; warp_frames then
+    zeroes the padding); shapes: (B,2) rows, cols of each frame, float64 on the host.
     """
 
-    groups: list[tuple[torch.Tensor, torch.Tensor]]
-    shapes: torch.Tensor  # (B, 2) rows, cols of every frame, float64 on the host
-    count: int
+    pixels: torch.Tensor
+    shapes: torch.Tensor
+
+    def __len__(self) -> int:
+        return self.pixels.shape[0]
 
 
 def frame_batch(pixels: list[np.ndarray], device: torch.device | str = "cpu") -> FrameBatch:
-    """Frames grouped by shape, moved to the device in one copy per shape, scaled there."""
+    """Frames stacked (padded to the largest), copied to the device at once, scaled there."""
     lum = [_luminance(p) for p in pixels]
-    by_shape: dict[tuple[int, int], list[int]] = {}
-    for k, arr in enumerate(lum):
-        by_shape.setdefault(arr.shape, []).append(k)
-    dev = torch.device(device)
-    groups = []
-    for idx in by_shape.values():
-        stack = torch.from_numpy(np.stack([lum[k] for k in idx]))
-        stack = to_device(stack, dev)
-        scaled = stack / intensity_scales(stack)[:, None, None]
-        groups.append((torch.tensor(idx, device=dev), scaled[:, None]))
+    h, w = max(a.shape[0] for a in lum), max(a.shape[1] for a in lum)
+    stack = np.stack(
+        [np.pad(a, ((0, h - a.shape[0]), (0, w - a.shape[1])), mode="edge") for a in lum]
+    )
     shapes = torch.tensor([a.shape for a in lum], dtype=torch.float64).reshape(-1, 2)
-    return FrameBatch(groups, shapes, len(lum))
+    frames = to_device(torch.from_numpy(stack), device)
+    padded = bool((shapes != torch.tensor([h, w])).any())
+    scales = intensity_scales(frames, shapes if padded else None)
+    return FrameBatch((frames / scales[:, None, None])[:, None], shapes)
 
 
 def warp_frames(frames: FrameBatch, matrices: torch.Tensor, size: int) -> torch.Tensor:
-    """(B,1,size,size) inputs of a FrameBatch on (B,3,3) matrices: one warp per shape."""
-    if len(frames.groups) == 1:
-        return warp(frames.groups[0][1], matrices, size)
-    dev = frames.groups[0][1].device
-    out = torch.empty((frames.count, 1, size, size), device=dev)
-    for idx, stack in frames.groups:
-        out[idx] = warp(stack, matrices[idx.to(matrices.device)], size)
-    return out
+    """(B,1,size,size) inputs of a FrameBatch on (B,3,3) matrices: one batched warp, each
+    frame sampled as on its own (zeros beyond its own edges)."""
+    return warp(frames.pixels, matrices, size, shapes=frames.shapes)

@@ -42,7 +42,8 @@ class Trainer:
     def __post_init__(self) -> None:
         dev = self.setup.device
         # Augment where the pixels are: on a GPU the CPU would be the bottleneck.
-        self.pixels_on = {self.train_set.to_device(dev), self.val_set.to_device(dev)}
+        self.train_set.to_device(dev)
+        self.val_set.to_device(dev)
         # Host generator: the batch's matrices and per-image intensity values; the noise is
         # drawn on the device by its own generator (on the CPU the host one draws it too).
         self.gen = torch.Generator().manual_seed(self.config.seed)

@@ -28,6 +28,7 @@ from model.preprocess import (
     similarity_matrix,
     upright_matrix,
     warp,
+    warp_frames,
     whole_frame_matrix,
 )
 
@@ -70,14 +71,21 @@ def test_the_cache_is_what_each_frame_resampled_alone_gives():
         assert np.allclose(cache.coarse_points[k].numpy(), map_points(np.linalg.inv(m), lm), 1e-4)
 
 
-def test_frames_of_several_shapes_scale_as_one_frame_does():
-    frames = [ellipse_frame(k, shape=shape)[0] for k, shape in enumerate([(64, 80), (50, 50)] * 2)]
+def test_frames_of_several_shapes_scale_and_warp_as_one_frame_does():
+    shapes = [(64, 80), (50, 50), (71, 44)]
+    frames = [ellipse_frame(k, shape=shape)[0] for k, shape in enumerate(shapes * 2)]
     batch = frame_batch(frames)
-    assert len(batch.groups) == 2
-    for idx, stack in batch.groups:
-        for row, k in enumerate(idx.tolist()):
-            assert torch.allclose(stack[row], frame_tensor(frames[k])[0], rtol=1e-6)
+    assert batch.pixels.shape == (6, 1, 71, 80)
     assert batch.shapes.tolist() == [list(f.shape) for f in frames]
+    # Whole frames at about 3 source px per input px: each frame is blurred, then sampled.
+    spacing = Spacing(2.0, 2.0)
+    mats = np.stack([whole_frame_matrix(f.shape, spacing, 24) for f in frames])
+    warped = warp_frames(batch, torch.from_numpy(mats), 24)
+    for k, f in enumerate(frames):
+        rows, cols = f.shape
+        assert torch.allclose(batch.pixels[k, :, :rows, :cols], frame_tensor(f)[0], rtol=1e-6)
+        one = warp(frame_tensor(f), torch.from_numpy(mats[k])[None], 24)
+        assert torch.allclose(warped[k], one[0], atol=1e-5)
 
 
 def test_per_image_blur_is_each_image_blurred_alone():
@@ -204,3 +212,16 @@ def test_points_land_where_the_warped_image_puts_a_dot(
         v, u = torch.meshgrid(torch.arange(48.0), torch.arange(48.0), indexing="ij")
         centroid = np.array([(w * u).sum() / w.sum(), (w * v).sum() / w.sum()])
         assert np.allclose(centroid, expected, atol=0.25)
+
+
+def test_intensity_augmentation_follows_its_seed():
+    from model.augment import augment_intensity
+
+    x = torch.rand(6, 1, 16, 16)
+
+    def run(seed):
+        return augment_intensity(x.clone(), torch.Generator().manual_seed(seed))
+
+    assert torch.equal(run(4), run(4))
+    assert not torch.allclose(run(4), run(5))
+    assert torch.isfinite(run(6)).all()
