@@ -32,17 +32,24 @@ from model.heatmap import decode
 from model.network import fused_for_inference
 from model.ood import mahalanobis
 from model.preprocess import (
+    FrameBatch,
     array_landmarks,
-    frame_tensor,
-    grid_matrix,
+    frame_batch,
+    grid_matrices,
     long_axis,
     lv_centre,
     map_points,
-    upright_matrix,
-    warp,
-    whole_frame_matrix,
+    pixel_sizes_mm,
+    upright_matrices,
+    warp_frames,
+    whole_frame_matrices,
 )
 from model.si import si_from_landmarks
+
+# Frames per chunk of prediction: on a GPU a chunk fills the device (the coarse and fine
+# passes of 256 frames at once); on a CPU larger batches only cost memory.
+DEVICE_CHUNK = 256
+CPU_CHUNK = 32
 
 
 @dataclass(frozen=True)
@@ -135,75 +142,93 @@ class Predictor:
         with self.setup.autocast():
             return self.model(x)
 
-    def _fine_matrix(self, points: np.ndarray, spacing: Spacing) -> np.ndarray:
-        """The fine pass's grid around landmarks estimated in frame pixels."""
+    def chunk(self) -> int:
+        """Frames predicted at once: whole chunks on a GPU, CPU-cache-sized batches here."""
+        return DEVICE_CHUNK if self.setup.device.type == "cuda" else CPU_CHUNK
+
+    def _fine_matrices(self, points: torch.Tensor, px_mm: torch.Tensor) -> torch.Tensor:
+        """(B,3,3) grids of the fine pass around (B,5,2) landmarks estimated in frame pixels."""
         cfg = self.config
         mm_per_px = cfg.fov_mm / cfg.size
         if cfg.fine_pose == "upright":
-            return upright_matrix(points, spacing, mm_per_px, cfg.size)
+            return upright_matrices(points, px_mm, mm_per_px, cfg.size)
         # Checkpoints from before the upright pose: landmark mean, unrotated.
-        return grid_matrix(points.mean(axis=0), spacing, mm_per_px, cfg.size)
+        return grid_matrices(points.mean(dim=-2), px_mm, mm_per_px, cfg.size)
 
     @torch.no_grad()
-    def _points(self, frames: list[torch.Tensor], mats: list[np.ndarray], size: int):
-        """Model outputs for frames sampled on matrices: points in frame px, confidence, SI,
-        pooled features."""
-        batch = torch.cat(
-            [warp(f, torch.from_numpy(m)[None], size) for f, m in zip(frames, mats, strict=True)]
-        )
-        out = self.forward(self.setup.to_input(batch))
-        pts, conf = decode(out["heatmaps"].float().cpu())
-        frame_pts = np.stack([map_points(m, p) for m, p in zip(mats, pts.numpy(), strict=True)])
-        features = out["features"].float().cpu().numpy()
-        return frame_pts, conf.numpy(), out["si"].float().cpu().numpy(), features
+    def _pass(self, frames: FrameBatch, mats: torch.Tensor, size: int) -> dict[str, torch.Tensor]:
+        """One pass over a chunk, all on the device: frames sampled on (B,3,3) matrices, the
+        model, decoded points mapped back to frame pixels (float64), confidence, SI, features."""
+        out = self.forward(self.setup.to_input(warp_frames(frames, mats, size)))
+        pts, conf = decode(out["heatmaps"].float())
+        return {
+            "points": map_points(mats, pts.to(torch.float64)),
+            "confidence": conf,
+            "si": out["si"].float().reshape(-1),
+            "features": out["features"].float(),
+        }
 
     def predict(
-        self, frames: list[tuple[np.ndarray, Spacing]], batch: int = 32
+        self, frames: list[tuple[np.ndarray, Spacing]], batch: int | None = None
     ) -> list[Prediction]:
-        """Predictions for (pixels, spacing) frames, in order."""
+        """Predictions for (pixels, spacing) frames, in order, `batch` (default chunk()) at once."""
+        step = batch or self.chunk()
         out: list[Prediction] = []
-        for start in range(0, len(frames), batch):
-            out.extend(self._predict_batch(frames[start : start + batch]))
+        for start in range(0, len(frames), step):
+            out.extend(self._predict_batch(frames[start : start + step]))
         return out
 
-    def _predict_batch(self, frames) -> list[Prediction]:
-        cfg = self.config
-        tensors = [frame_tensor(p) for p, _ in frames]
-        coarse = [whole_frame_matrix(p.shape[:2], s, cfg.coarse_size) for p, s in frames]
-        pts, _, _, _ = self._points(tensors, coarse, cfg.coarse_size)
+    def passes(self, frames) -> dict[str, torch.Tensor]:
+        """The passes over one chunk of (pixels, spacing) frames, as tensors on the device:
+        the last fine pass's outputs, its matrices ("fine_matrix"), the pass agreement
+        ("centre_shift_mm", "axis_turn_deg"; NaN without a refining pass)."""
+        cfg, dev = self.config, self.setup.device
+        batch = frame_batch([p for p, _ in frames], dev)
+        px_mm = pixel_sizes_mm([s for _, s in frames]).to(dev)
+        coarse = whole_frame_matrices(batch.shapes.to(dev), px_mm, cfg.coarse_size)
+        pts = self._pass(batch, coarse, cfg.coarse_size)["points"]
         # Fine passes: each reads the field of view placed by the previous estimate.
         refining = max(0, cfg.refine if cfg.fine_pose == "upright" else 0)
         for _ in range(1 + refining):
             placed_by = pts
-            fine = [self._fine_matrix(p, s) for p, (_, s) in zip(pts, frames, strict=True)]
-            pts, conf, si_reg, features = self._points(tensors, fine, cfg.size)
-        distances = mahalanobis(self.feature_stats, features)
+            fine = self._fine_matrices(pts, px_mm)
+            out = self._pass(batch, fine, cfg.size)
+            pts = out["points"]
+        if refining:
+            # Agreement between two fine passes; the localising pass is too coarse to compare.
+            shift, turn = pass_agreements(placed_by, pts, px_mm)
+        else:
+            shift = turn = torch.full((len(frames),), math.nan, device=dev, dtype=torch.float64)
+        return {**out, "fine_matrix": fine, "centre_shift_mm": shift, "axis_turn_deg": turn}
+
+    def _predict_batch(self, frames) -> list[Prediction]:
+        # The chunk leaves the device once, after its last pass.
+        res = {k: v.cpu().numpy() for k, v in self.passes(frames).items()}
+        distances = mahalanobis(self.feature_stats, res["features"])
         limit = (self.feature_stats or {}).get("limit") or math.inf  # None: no limit set
         preds = []
         for k, (_, spacing) in enumerate(frames):
-            lm = array_landmarks(pts[k])
+            lm = array_landmarks(res["points"][k])
             si_lm = si_from_landmarks(lm, spacing)
-            # Agreement between two fine passes; the localising pass is too coarse to compare.
-            shift, turn = (
-                pass_agreement(placed_by[k], pts[k], spacing) if refining else (math.nan, math.nan)
-            )
-            flags = plausibility_flags(si_lm, conf[k], shift, turn, distances[k], limit)
+            shift, turn = float(res["centre_shift_mm"][k]), float(res["axis_turn_deg"][k])
+            conf = res["confidence"][k]
+            flags = plausibility_flags(si_lm, conf, shift, turn, distances[k], limit)
             # The run's better estimate, unless flags say its landmarks are not to be trusted.
             use = model_si_field(self.model_si_kind, flags)
-            model_si = si_lm if use == "si_landmarks" else float(si_reg[k])
+            si_reg = float(res["si"][k])
             preds.append(
                 Prediction(
-                    si=float(model_si),
-                    si_regression=float(si_reg[k]),
+                    si=float(si_lm if use == "si_landmarks" else si_reg),
+                    si_regression=si_reg,
                     si_landmarks=float(si_lm),
                     landmarks=lm,
-                    confidence={n: float(c) for n, c in zip(LANDMARK_NAMES, conf[k], strict=True)},
-                    fine_matrix=fine[k],
+                    confidence={n: float(c) for n, c in zip(LANDMARK_NAMES, conf, strict=True)},
+                    fine_matrix=res["fine_matrix"][k],
                     centre_shift_mm=shift,
                     axis_turn_deg=turn,
                     flags=flags,
                     feature_distance=float(distances[k]),
-                    features=features[k],
+                    features=res["features"][k],
                 )
             )
         return preds
@@ -213,13 +238,25 @@ class Predictor:
 SI_RANGE = PREDICTION_SI_RANGE
 
 
+def pass_agreements(before: torch.Tensor, after: torch.Tensor, px_mm: torch.Tensor):
+    """(centre shifts in mm, axis turns in degrees), (B,) each, between two (B,5,2) landmark
+    estimates in frame px of frames with (B,2) pixel sizes (x, y) in mm; on their device."""
+    mm = px_mm.to(before.device, torch.float64)
+    shift = torch.linalg.vector_norm((lv_centre(after) - lv_centre(before)) * mm, dim=-1)
+    a, b = long_axis(before, mm), long_axis(after, mm)
+    norms = torch.linalg.vector_norm(a, dim=-1) * torch.linalg.vector_norm(b, dim=-1)
+    cos = (a * b).sum(dim=-1) / norms.clamp_min(1e-12)
+    return shift, torch.rad2deg(torch.arccos(cos.clamp(-1.0, 1.0)))
+
+
 def pass_agreement(before: np.ndarray, after: np.ndarray, spacing: Spacing) -> tuple[float, float]:
     """(centre shift in mm, axis turn in degrees) between two landmark estimates in frame px."""
-    mm = np.array([spacing.col_mm, spacing.row_mm])
-    shift = float(np.linalg.norm((lv_centre(after) - lv_centre(before)) * mm))
-    a, b = long_axis(before, mm), long_axis(after, mm)
-    cos = float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
-    return shift, float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+    shift, turn = pass_agreements(
+        torch.from_numpy(np.asarray(before, dtype=np.float64))[None],
+        torch.from_numpy(np.asarray(after, dtype=np.float64))[None],
+        pixel_sizes_mm([spacing]),
+    )
+    return float(shift[0]), float(turn[0])
 
 
 def plausibility_flags(

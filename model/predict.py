@@ -37,11 +37,15 @@ def predict_project(
     predictor: Predictor,
     *,
     image_ids=None,
-    batch: int = 32,
+    batch: int | None = None,
     progress=None,
 ) -> int:
-    """Predict the project's images (all, or image_ids) and store the predictions; returns n."""
+    """Predict the project's images (all, or image_ids) and store the predictions; returns n.
+
+    batch: frames read and predicted at once (default: the predictor's chunk, whole chunks
+    of 256 frames on a GPU)."""
     ids = list(image_ids) if image_ids is not None else _all_image_ids(project)
+    batch = batch or predictor.chunk()
     done = 0
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]

@@ -14,6 +14,18 @@ from model.config import TrainConfig
 from model.device import DeviceSetup
 from model.heatmap import landmark_loss
 from model.network import SIModel
+from model.preprocess import to_device
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One step's inputs: fine crops (on the device) with their landmarks and SI, whole frames."""
+
+    fine: torch.Tensor
+    fine_points: torch.Tensor
+    si: torch.Tensor
+    coarse: torch.Tensor
+    coarse_points: torch.Tensor
 
 
 @dataclass
@@ -28,10 +40,16 @@ class Trainer:
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
 
     def __post_init__(self) -> None:
-        if self.setup.device.type == "cuda":  # augment on the GPU: the CPU would be the bottleneck
-            for cache in (self.train_set, self.val_set):
-                cache.fine = cache.fine.to(self.setup.device)
-                cache.coarse = cache.coarse.to(self.setup.device)
+        dev = self.setup.device
+        # Augment where the pixels are: on a GPU the CPU would be the bottleneck.
+        self.train_set.to_device(dev)
+        self.val_set.to_device(dev)
+        # Host generator: the batch's matrices and per-image intensity values; the noise is
+        # drawn on the device by its own generator (on the CPU the host one draws it too).
+        self.gen = torch.Generator().manual_seed(self.config.seed)
+        self.noise_gen = (
+            torch.Generator(dev).manual_seed(self.config.seed) if dev.type == "cuda" else None
+        )
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(
             params, lr=self.config.lr, weight_decay=self.config.weight_decay
@@ -71,31 +89,41 @@ class Trainer:
                 if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
                     module.eval()
 
-    def step(self, idx) -> float:
-        """One optimiser step on fine crops (both heads) and whole frames (landmark head)."""
-        cfg, ts = self.config, self.train_set
-        self.train_mode()
+    def prepare(self, idx) -> Batch:
+        """The augmented inputs of one step: fine crops of `idx` and a few whole frames."""
+        cfg, ts, dev = self.config, self.train_set, self.setup.device
         fine, fine_pts = sample_batch(
-            ts.fine[idx],
+            to_device(ts.fine[idx], dev),
             ts.fine_points[idx],
             cfg.size,
             ts.fine_mm_per_px,
             cfg.augment,
-            self.rng,
+            self.gen,
             upright=True,
+            noise_gen=self.noise_gen,
         )
         cidx = self.coarse_indices()
         # Whole frames differ in mm/px; a typical 400 mm field only sets the size of the shifts.
         coarse_mm_per_px = 400.0 / cfg.coarse_size
         coarse, coarse_pts = sample_batch(
-            ts.coarse[cidx],
+            to_device(ts.coarse[cidx], dev),
             ts.coarse_points[cidx],
             cfg.coarse_size,
             coarse_mm_per_px,
             cfg.augment,
-            self.rng,
+            self.gen,
+            noise_gen=self.noise_gen,
         )
-        loss = self.loss(fine, fine_pts, ts.si[idx], coarse, coarse_pts)
+        return Batch(fine, fine_pts, ts.si[idx], coarse, coarse_pts)
+
+    def step(self, idx) -> float:
+        """One optimiser step on fine crops (both heads) and whole frames (landmark head)."""
+        return self.optimise(self.prepare(idx))
+
+    def optimise(self, batch: Batch) -> float:
+        """Forward, backward and one optimiser step on a prepared batch; returns the loss."""
+        self.train_mode()
+        loss = self.loss(batch.fine, batch.fine_points, batch.si, batch.coarse, batch.coarse_points)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         scale_before = self.scaler.get_scale()

@@ -24,7 +24,6 @@ def validate(model, setup, val_set, config, batch: int = 32) -> dict:
     if len(val_set) == 0:
         return {}
     model.eval()
-    rng = np.random.default_rng(0)
     losses: list[float] = []
     si_reg: list[torch.Tensor] = []
     si_lm: list[float] = []
@@ -34,10 +33,10 @@ def validate(model, setup, val_set, config, batch: int = 32) -> dict:
     for start in range(0, len(val_set), batch):
         sl = slice(start, start + batch)
         fine, pts = sample_batch(
-            val_set.fine[sl], val_set.fine_points[sl], config.size, mm, None, rng, upright=True
+            val_set.fine[sl], val_set.fine_points[sl], config.size, mm, None, upright=True
         )
         coarse, cpts = sample_batch(
-            val_set.coarse[sl], val_set.coarse_points[sl], config.coarse_size, 1.0, None, rng
+            val_set.coarse[sl], val_set.coarse_points[sl], config.coarse_size, 1.0, None
         )
         with setup.autocast():
             out = model(setup.to_input(fine))

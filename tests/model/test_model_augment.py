@@ -39,7 +39,7 @@ def test_isotropic_grid_keeps_si_for_anisotropic_pixels(spacing):
 def test_augmented_landmarks_keep_si():
     samples = ellipse_samples(4, spacing=Spacing(2.0, 1.5))
     cache = build_cache(samples, size=48, coarse_size=48, fov_mm=110.0)
-    rng = np.random.default_rng(3)
+    rng = torch.Generator().manual_seed(3)
     cfg = AugmentConfig(rotation_deg=180.0, scale_range=(0.8, 1.25))
     for _ in range(5):
         _, pts = sample_batch(cache.fine, cache.fine_points, 48, cache.fine_mm_per_px, cfg, rng)
@@ -54,7 +54,7 @@ def test_landmarks_move_with_the_image():
     img = torch.zeros(1, 1, 41, 41)
     img[0, 0, 12, 30] = 1.0  # a bright dot at (x=30, y=12)
     pts = torch.tensor([[[30.0, 12.0]]])
-    rng = np.random.default_rng(0)
+    rng = torch.Generator().manual_seed(0)
     cfg = AugmentConfig(rotation_deg=180.0, scale_range=(1.0, 1.0), shift_mm=3.0, intensity=False)
     for _ in range(6):
         out, moved = sample_batch(img, pts, 41, 1.0, cfg, rng)
@@ -123,7 +123,7 @@ def test_upright_matrix_puts_the_apex_straight_above_the_valve(angle, row_mm, co
 def test_fine_crops_are_upright_within_the_jitter():
     samples = ellipse_samples(6, spacing=Spacing(1.5, 1.0))
     cache = build_cache(samples, size=48, coarse_size=48, fov_mm=110.0)
-    rng = np.random.default_rng(5)
+    rng = torch.Generator().manual_seed(5)
     mm = cache.fine_mm_per_px
     _, plain = sample_batch(cache.fine, cache.fine_points, 48, mm, None, rng, upright=True)
     cfg = AugmentConfig(upright_jitter_deg=20.0)

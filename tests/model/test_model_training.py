@@ -31,9 +31,8 @@ def _fixed_loss(t: Trainer) -> float:
     from model.augment import sample_batch
 
     ts = t.train_set
-    rng = np.random.default_rng(1)
-    fine, pts = sample_batch(ts.fine, ts.fine_points, 64, ts.fine_mm_per_px, None, rng)
-    coarse, cpts = sample_batch(ts.coarse, ts.coarse_points, 64, 1.0, None, rng)
+    fine, pts = sample_batch(ts.fine, ts.fine_points, 64, ts.fine_mm_per_px, None, upright=True)
+    coarse, cpts = sample_batch(ts.coarse, ts.coarse_points, 64, 1.0, None)
     with torch.no_grad():
         t.model.train()  # batch statistics, as during the steps
         return float(t.loss(fine, pts, ts.si, coarse, cpts))
@@ -42,7 +41,17 @@ def _fixed_loss(t: Trainer) -> float:
 @pytest.mark.slow  # a ResNet50
 def test_two_steps_lower_the_loss():
     torch.manual_seed(0)
-    t = _trainer(lr=3e-4, augment=AugmentConfig(rotation_deg=0.0, shift_mm=0.0, intensity=False))
+    # No random augmentation: the steps see the crops the loss is measured on (with the random
+    # flips, scales and upright jitter, two steps lowered it for some seeds only).
+    still = AugmentConfig(
+        rotation_deg=0.0,
+        upright_jitter_deg=0.0,
+        flip=False,
+        scale_range=(1.0, 1.0),
+        shift_mm=0.0,
+        intensity=False,
+    )
+    t = _trainer(lr=3e-4, augment=still)
     before = _fixed_loss(t)
     for _ in range(2):
         t.step(np.arange(4))
