@@ -84,9 +84,12 @@ class DistributedTrainer(Trainer):
         self.shared_rng = self.rng
         # ... and its own augmentations and dropout.
         self.rng = np.random.default_rng([self.config.seed, self.rank])
-        torch.manual_seed(
-            int(np.random.SeedSequence([self.config.seed, self.rank]).generate_state(1)[0])
-        )
+        rank_seed = int(np.random.SeedSequence([self.config.seed, self.rank]).generate_state(1)[0])
+        torch.manual_seed(rank_seed)
+        # The batched augmentation draws from the trainer's torch generators: per rank too.
+        self.gen = torch.Generator().manual_seed(rank_seed)
+        if self.noise_gen is not None:
+            self.noise_gen = torch.Generator(self.setup.device).manual_seed(rank_seed)
         cuda = self.setup.device.type == "cuda"
         self.ddp = DistributedDataParallel(
             self.model, device_ids=[self.setup.device.index] if cuda else None
