@@ -81,14 +81,15 @@ class RunsMixin:
         """Store a run's predictions; an image predicted again by the same run is replaced.
 
         Each gets its acquisition score (core.acquisition), from its fields and the run's
-        feature-distance limit.
+        feature-distance limit; a row read back from predictions() may carry its old score,
+        which is recomputed, never stored as given.
         """
         from core.acquisition import acquisition, run_distance_limit
 
         limit = run_distance_limit(self._run(run_id).metrics)
         values = []
         for row in rows:
-            unknown = set(row) - {"image_id", *PREDICTION_FIELDS}
+            unknown = set(row) - {"image_id", "acquisition", *PREDICTION_FIELDS}
             if unknown:
                 raise StoreError(f"unknown prediction fields: {sorted(unknown)}")
             values.append(

@@ -297,6 +297,12 @@ def test_runs_and_predictions(filled):
     assert predicted[images[1]]["confidence"] == {"apex": 0.9}
     with pytest.raises(StoreError, match="unknown prediction fields"):
         project.save_predictions(run, [{"image_id": images[0], "si": 1.0}])
+    # a row read back carries its score; saved again (changed), the score is recomputed
+    read_back = {**predicted[images[1]], "image_id": images[1], "si_landmarks": 0.9}
+    stale = read_back["acquisition"]
+    project.save_predictions(run, [{**read_back, "acquisition": {"score": -1.0}}])
+    fresh = project.predictions(run)[images[1]]["acquisition"]
+    assert fresh["score"] != -1.0 and fresh["score"] > stale["score"]  # the heads now disagree
     assert [r.id for r in project.runs()] == [run]
     project.delete_run(run)
     assert project.runs() == [] and project.predictions(run) == {}
