@@ -36,6 +36,18 @@ class AugmentConfig:
     shift_mm: float = 15.0  # the fine pass must cope with an imperfect localisation
     intensity: bool = True
 
+    @classmethod
+    def still(cls) -> AugmentConfig:
+        """No random augmentation at all: every step sees the crops as they are."""
+        return cls(
+            rotation_deg=0.0,
+            upright_jitter_deg=0.0,
+            flip=False,
+            scale_range=(1.0, 1.0),
+            shift_mm=0.0,
+            intensity=False,
+        )
+
 
 @dataclass
 class TrainConfig:

@@ -373,12 +373,12 @@ def main(argv=None) -> int:
         )
 
     prefix.parent.mkdir(parents=True, exist_ok=True)
-    report: dict = {"scale": scale, "machine": _machine(), "command": " ".join(sys.argv)}
+    report: dict = {"scale": scale, "machine": machine(), "command": " ".join(sys.argv)}
 
     def save(partial=None) -> None:
         if partial is not None:
             report["finetune"] = partial
-        Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=_plain))
+        Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=plain))
 
     if args.base:
         bases = [existing_base(Path(b)) for b in args.base.split(",")]
@@ -445,13 +445,15 @@ def _arguments(argv):
     return args
 
 
-def _plain(value):
+def plain(value):
+    """json.dumps default for the reports: numpy scalars as numbers, anything else as text."""
     if isinstance(value, np.generic):
         return value.item()
     return str(value)
 
 
-def _machine() -> dict:
+def machine() -> dict:
+    """The machine a report was measured on."""
     import os
     import platform
 

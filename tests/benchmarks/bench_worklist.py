@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a source checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_shift import TEST_SEED, Clock, base_run, evaluate_on, phantoms
+from bench_shift import TEST_SEED, Clock, base_run, evaluate_on, machine, phantoms, plain
 
 from core.store import Project
 
@@ -344,7 +344,7 @@ def main(argv=None) -> int:
     if args.plot_only:
         report = json.loads(Path(args.plot_only).read_text())
         report["summary"] = summarise(report)  # with this version's rules
-        Path(args.plot_only).write_text(json.dumps(report, indent=1, default=_plain))
+        Path(args.plot_only).write_text(json.dumps(report, indent=1, default=plain))
         plot(report, Path(args.plot_only).with_suffix(".png"))
         return 0
     scale = dict(SCALES[args.scale], name=args.scale, rounds=ROUNDS[args.scale])
@@ -364,11 +364,11 @@ def main(argv=None) -> int:
             f"[{(time.perf_counter() - started) / 60:5.1f} min] {msg}", file=sys.stderr, flush=True
         )
 
-    report: dict = {"scale": scale, "machine": _machine(), "curves": {o: {} for o in ORDERS}}
+    report: dict = {"scale": scale, "machine": machine(), "curves": {o: {} for o in ORDERS}}
 
     def save() -> None:
         report["summary"] = summarise(report) if "zero_shot" in report else {}
-        Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=_plain))
+        Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=plain))
 
     report["core_timing"] = core_timing()
     with Clock() as total:
@@ -389,24 +389,6 @@ def main(argv=None) -> int:
     plot(report, Path(f"{prefix}.png"))
     log(f"wrote {prefix}.json and .png")
     return 0
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
-
-
-def _machine() -> dict:
-    import os
-    import platform
-
-    return {
-        "cpu": platform.processor() or platform.machine(),
-        "cores": os.cpu_count(),
-        "load_avg_at_start": os.getloadavg()[0],
-        "device": "cpu",
-    }
 
 
 if __name__ == "__main__":

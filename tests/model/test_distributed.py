@@ -24,14 +24,7 @@ from model.trainer import Trainer, make_model
 TINY = dict(size=64, coarse_size=64, fov_mm=120.0, epochs=1, seed=0)
 # No augmentation and no dropout (the ranks draw their own), batch norm frozen (normalised per
 # sample): a step is then the same function of the batch on one process or split over two.
-STILL = AugmentConfig(
-    rotation_deg=0.0,
-    upright_jitter_deg=0.0,
-    flip=False,
-    scale_range=(1.0, 1.0),
-    shift_mm=0.0,
-    intensity=False,
-)
+STILL = AugmentConfig.still()
 STEP = TrainConfig(**TINY, batch=4, coarse_batch=4, freeze_bn=True, augment=STILL)
 
 

@@ -43,14 +43,7 @@ def test_two_steps_lower_the_loss():
     torch.manual_seed(0)
     # No random augmentation: the steps see the crops the loss is measured on (with the random
     # flips, scales and upright jitter, two steps lowered it for some seeds only).
-    still = AugmentConfig(
-        rotation_deg=0.0,
-        upright_jitter_deg=0.0,
-        flip=False,
-        scale_range=(1.0, 1.0),
-        shift_mm=0.0,
-        intensity=False,
-    )
+    still = AugmentConfig.still()
     t = _trainer(lr=3e-4, augment=still)
     before = _fixed_loss(t)
     for _ in range(2):
