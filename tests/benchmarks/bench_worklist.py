@@ -1,7 +1,7 @@
 """Benchmark: does reading in worklist order save readings, against reading in random order?
 
 Usage: python tests/benchmarks/bench_worklist.py [--scale micro|reduced|default] [--seeds 0,1,2]
-       [--work DIR] [--out PREFIX] [--plot-only JSON]
+       [--base PROJECT] [--work DIR] [--out PREFIX] [--plot-only JSON]
 
 Plays the annotator with phantom truth. A base run trains on the base phantom family
 (tests/benchmarks/bench_shift.py's base_run); the project then receives a pool of unread cines
@@ -32,7 +32,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a source checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_shift import TEST_SEED, Clock, base_run, evaluate_on, machine, phantoms, plain
+from bench_shift import (
+    TEST_SEED,
+    Clock,
+    base_run,
+    evaluate_on,
+    existing_base,
+    machine,
+    phantoms,
+    plain,
+)
 
 from core.store import Project
 
@@ -337,6 +346,12 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scale", choices=list(SCALES), default="micro")
     p.add_argument("--seeds", default="0,1,2")
+    p.add_argument(
+        "--base",
+        default=None,
+        help="a trained project (e.g. a draw of tests/benchmarks/figures.sh) as the base run, "
+        "instead of training one at --scale",
+    )
     p.add_argument("--work", default=None, help="folder for the projects (default: a temp folder)")
     p.add_argument("--out", default=None, help="PREFIX of the JSON and PNG")
     p.add_argument("--plot-only", default=None, metavar="JSON", help="redraw the PNG of a JSON")
@@ -372,7 +387,12 @@ def main(argv=None) -> int:
 
     report["core_timing"] = core_timing()
     with Clock() as total:
-        base, report["base"] = base_run(work, scale, log)
+        if args.base:
+            base, report["base"] = existing_base(Path(args.base))
+            scale.update(n_base=report["base"]["readings"], epochs=report["base"]["epochs"])
+            log(f"base run {report['base']['run_id']} of {base}")
+        else:
+            base, report["base"] = base_run(work, scale, log)
         test, report["shift"] = phantoms("shifted", TEST_SEED, scale["n_test"])
         cines = pool_cines(scale["cines"], scale["frames"])
         report["zero_shot"] = evaluate_on(base_checkpoint(base), test)
