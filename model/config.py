@@ -175,6 +175,17 @@ class TrainConfig:
         high=10**6,
         label="Min steps per epoch",
     )
+    # Fine-tuning only: the lineage's own phantoms mixed back in, so a few dozen readings do
+    # not pull the model away from what it already reads well (0: the parent's phantoms are
+    # left out). 0.5: half the training images are replayed phantoms.
+    replay: float = _opt(
+        0.0,
+        "fine-tuning: share of the training images that are phantoms the parent learned "
+        "from, replayed beside the new readings (0: none)",
+        low=0.0,
+        high=0.9,
+        label="Phantom replay share",
+    )
     source: str | None = field(
         default=None,
         metadata={"help": "train only on images of this source: 'synthetic' or 'real'"},

@@ -83,6 +83,17 @@ def finetune_image_ids(project, image_ids, parent_snapshot: dict | None) -> list
     return [i for i in ids if not (i in infos and infos[i].source == "synthetic")]
 
 
+def replay_image_ids(lineage: dict | None, labelled, n_new: int, share: float, seed: int) -> list:
+    """Phantoms a fine-tune replays: a seeded sample of the lineage's training images that
+    still carry a label, as many as make `share` of the training images beside `n_new` new
+    ones (none when share is 0 or nothing is new)."""
+    if share <= 0 or n_new <= 0:
+        return []
+    pool = sorted(learned_ids(lineage, ("train",)) & set(labelled))
+    want = round(n_new * share / (1.0 - share))
+    return sorted(random.Random(seed).sample(pool, min(want, len(pool))))
+
+
 def adapt_image_ids(project, exclude_snapshot: dict | None, seed: int = 0) -> list[int]:
     """The project's images a run's batch norm adapts to: those outside the snapshot's training
     and validation images (the frames no ancestor learned from), at most MAX_ADAPT_FRAMES."""

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -18,7 +19,13 @@ from model.checkpoint import load_checkpoint, save_checkpoint
 from model.config import TrainConfig
 from model.data import data_snapshot, labelled_readings, load_samples
 from model.device import choose_device
-from model.finetune import adapt_image_ids, finetune_image_ids, project_frames, resolve_parent
+from model.finetune import (
+    adapt_image_ids,
+    finetune_image_ids,
+    project_frames,
+    replay_image_ids,
+    resolve_parent,
+)
 from model.ood import summary
 from model.progress import progress_event
 from model.trainer import Trainer, make_model
@@ -89,13 +96,21 @@ def train(
 
 
 def _training_samples(config: TrainConfig, project: Project, parent_meta: dict | None) -> list:
-    ids = None
+    ids = labelled = None
     if parent_meta is not None:
         labelled = labelled_readings(project, config.include_submitted)
         ids = finetune_image_ids(project, sorted(labelled), _lineage(parent_meta))
-    samples = load_samples(
-        project, include_submitted=config.include_submitted, image_ids=ids, seed=config.seed
+    load = partial(
+        load_samples, project, include_submitted=config.include_submitted, seed=config.seed
     )
+    samples = load(image_ids=ids)
+    if parent_meta is not None and config.replay:
+        n_new = sum(s.split == "train" for s in samples)
+        replay = replay_image_ids(
+            _lineage(parent_meta), labelled, n_new, config.replay, config.seed
+        )
+        # The lineage's training phantoms keep their split: they replay as training images only.
+        samples += [s for s in load(image_ids=replay) if s.split == "train"]
     if config.source:
         samples = [s for s in samples if s.source == config.source]
     if config.max_images:

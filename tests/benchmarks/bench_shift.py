@@ -295,6 +295,7 @@ OPTIONS: dict[str, dict] = {
     "adapt": {"adapt": True},
     "longer": {"epochs": 15, "epoch_steps": 10},
     "all_layers": {"freeze": 0, "freeze_bn": False, "lr": 1e-3},
+    "replay": {"replay": 0.5},  # as many of the base's phantoms as new readings
 }
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from synthetic_lv import SPACING, add_ellipses, ellipse_frame, ellipse_project, ellipse_samples
 
 from core.runs import checkpoint_file
@@ -214,3 +218,48 @@ def test_a_fine_tune_of_a_fine_tune_leaves_out_the_base_run_s_phantoms(tmp_path)
         assert finetune_image_ids(project, everything, lineage) == sorted(readings)
         # the parent's own snapshot alone would bring the base phantoms back
         assert set(phantoms) <= set(finetune_image_ids(project, everything, runs[1].data_snapshot))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lineage_train=st.sets(st.integers(0, 60), max_size=40),
+    labelled=st.sets(st.integers(0, 80), max_size=60),
+    n_new=st.integers(0, 30),
+    share=st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 0.9]),
+    seed=st.integers(0, 5),
+)
+def test_replay_draws_the_share_from_the_lineage_s_labelled_training_phantoms(
+    lineage_train, labelled, n_new, share, seed
+):
+    from model.finetune import replay_image_ids
+
+    lineage = {"image_ids": {"train": sorted(lineage_train), "val": [999]}}
+    got = replay_image_ids(lineage, labelled, n_new, share, seed)
+    pool = lineage_train & labelled
+    assert set(got) <= pool and len(set(got)) == len(got)  # never validation, never unlabelled
+    want = round(n_new * share / (1 - share)) if share and n_new else 0
+    assert len(got) == min(want, len(pool))
+    assert got == replay_image_ids(lineage, labelled, n_new, share, seed)  # seeded
+
+
+def test_a_fine_tune_with_replay_trains_on_the_parent_s_phantoms_beside_the_readings(tmp_path):
+    path = ellipse_project(tmp_path / "p.sphericity")
+    with Project.open(path) as project:
+        base = train(TrainConfig(**TINY, epochs=1), project)
+        add_ellipses(project, range(10, 18), source="real")
+        cfg = TrainConfig(device="cpu", batch=4, init="latest", epochs=1, replay=0.5)
+        child = train(replace(cfg.with_finetune_defaults(), epoch_steps=1), project)
+        parent, run = project.run(base.run_id), project.run(child.run_id)
+        phantom_ids = {i.id for i in project.list_images(limit=None) if i.source == "synthetic"}
+    train_ids = set(run.data_snapshot["image_ids"]["train"])
+    replayed, parent_train = (
+        train_ids & phantom_ids,
+        set(parent.data_snapshot["image_ids"]["train"]),
+    )
+    assert replayed <= parent_train
+    # a share of 0.5: as many phantoms as new training readings (fewer only where the parent
+    # trained on fewer)
+    new = train_ids - phantom_ids
+    assert len(replayed) == min(len(new), len(parent_train)) > 0
+    assert not set(run.data_snapshot["image_ids"]["val"]) & phantom_ids
+    assert run.config["replay"] == 0.5
