@@ -83,13 +83,16 @@ def finetune_image_ids(project, image_ids, parent_snapshot: dict | None) -> list
     return [i for i in ids if not (i in infos and infos[i].source == "synthetic")]
 
 
-def replay_image_ids(lineage: dict | None, labelled, n_new: int, share: float, seed: int) -> list:
+def replay_image_ids(
+    lineage: dict | None, labelled, kept, n_new: int, share: float, seed: int
+) -> list[int]:
     """Phantoms a fine-tune replays: a seeded sample of the lineage's training images that
-    still carry a label, as many as make `share` of the training images beside `n_new` new
-    ones (none when share is 0 or nothing is new)."""
+    still carry a label and that the fine-tune did not keep anyway (`kept`: its own images, so
+    a lineage's earlier readings are never drawn twice), as many as make `share` of the
+    training images beside `n_new` new ones (none when share is 0 or nothing is new)."""
     if share <= 0 or n_new <= 0:
         return []
-    pool = sorted(learned_ids(lineage, ("train",)) & set(labelled))
+    pool = sorted(learned_ids(lineage, ("train",)) & set(labelled) - set(kept))
     want = round(n_new * share / (1.0 - share))
     return sorted(random.Random(seed).sample(pool, min(want, len(pool))))
 

@@ -96,21 +96,13 @@ def train(
 
 
 def _training_samples(config: TrainConfig, project: Project, parent_meta: dict | None) -> list:
-    ids = labelled = None
-    if parent_meta is not None:
-        labelled = labelled_readings(project, config.include_submitted)
-        ids = finetune_image_ids(project, sorted(labelled), _lineage(parent_meta))
     load = partial(
         load_samples, project, include_submitted=config.include_submitted, seed=config.seed
     )
-    samples = load(image_ids=ids)
-    if parent_meta is not None and config.replay:
-        n_new = sum(s.split == "train" for s in samples)
-        replay = replay_image_ids(
-            _lineage(parent_meta), labelled, n_new, config.replay, config.seed
-        )
-        # The lineage's training phantoms keep their split: they replay as training images only.
-        samples += [s for s in load(image_ids=replay) if s.split == "train"]
+    if parent_meta is None:
+        samples = load()
+    else:
+        samples = _finetune_samples(config, project, _lineage(parent_meta), load)
     if config.source:
         samples = [s for s in samples if s.source == config.source]
     if config.max_images:
@@ -118,6 +110,19 @@ def _training_samples(config: TrainConfig, project: Project, parent_meta: dict |
     if not any(s.split == "train" for s in samples):
         raise ValueError("the project has no labelled training images (approved readings)")
     return samples
+
+
+def _finetune_samples(config: TrainConfig, project: Project, lineage: dict, load) -> list:
+    """A fine-tune's samples: the readings its lineage did not learn from, and with `replay`
+    a share of the lineage's training phantoms (they keep their split: training only)."""
+    labelled = labelled_readings(project, config.include_submitted)
+    ids = finetune_image_ids(project, sorted(labelled), lineage)
+    samples = load(image_ids=ids)
+    n_new = sum(s.split == "train" for s in samples)
+    replay = replay_image_ids(lineage, labelled, ids, n_new, config.replay, config.seed)
+    return (
+        samples + [s for s in load(image_ids=replay) if s.split == "train"] if replay else samples
+    )
 
 
 def _lineage(parent_meta: dict) -> dict:

@@ -224,22 +224,24 @@ def test_a_fine_tune_of_a_fine_tune_leaves_out_the_base_run_s_phantoms(tmp_path)
 @given(
     lineage_train=st.sets(st.integers(0, 60), max_size=40),
     labelled=st.sets(st.integers(0, 80), max_size=60),
+    kept=st.sets(st.integers(0, 80), max_size=20),
     n_new=st.integers(0, 30),
     share=st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 0.9]),
     seed=st.integers(0, 5),
 )
 def test_replay_draws_the_share_from_the_lineage_s_labelled_training_phantoms(
-    lineage_train, labelled, n_new, share, seed
+    lineage_train, labelled, kept, n_new, share, seed
 ):
     from model.finetune import replay_image_ids
 
     lineage = {"image_ids": {"train": sorted(lineage_train), "val": [999]}}
-    got = replay_image_ids(lineage, labelled, n_new, share, seed)
-    pool = lineage_train & labelled
-    assert set(got) <= pool and len(set(got)) == len(got)  # never validation, never unlabelled
+    got = replay_image_ids(lineage, labelled, kept, n_new, share, seed)
+    # never validation, never unlabelled, never an image the fine-tune keeps anyway, no repeats
+    pool = (lineage_train & labelled) - kept
+    assert set(got) <= pool and len(set(got)) == len(got)
     want = round(n_new * share / (1 - share)) if share and n_new else 0
     assert len(got) == min(want, len(pool))
-    assert got == replay_image_ids(lineage, labelled, n_new, share, seed)  # seeded
+    assert got == replay_image_ids(lineage, labelled, kept, n_new, share, seed)  # seeded
 
 
 def test_a_fine_tune_with_replay_trains_on_the_parent_s_phantoms_beside_the_readings(tmp_path):
