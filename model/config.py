@@ -56,19 +56,20 @@ class TrainConfig:
     Defaults, measured on 1,500 phantoms from scratch (no pretrained weights) on the quiet
     2-core CPU (AMD EPYC, bf16): 20 epochs take 19.2 min and give, on 150 held-out phantoms,
     model SI MSE 0.00029, R2 0.976 and a median landmark error of 1.92 mm (seed 1: 20.7 min,
-    MSE 0.00032, R2 0.973, 1.87 mm). Those runs never stopped early, so `patience` 0 (now the
-    default: no early stop, the best validation epoch kept) gives the same runs.
+    MSE 0.00032, R2 0.973, 1.87 mm), on the previous phantom generator. Those runs never
+    stopped early, so `patience` 0 (now the default: no early stop, the best validation epoch
+    kept) gives the same runs. On the current generator (draw 0 of figures.sh, fp32 CPU, 75 min):
+    MSE 0.00084, R2 0.941, 2.25 mm, still improving at epoch 20.
 
     Fine-tuning (`init` a run; FINETUNE_DEFAULTS fill the settings left at their scratch
-    defaults) is NOT yet chosen by measurement. tests/benchmarks/bench_shift.py compares these
-    defaults with `adapt` and with training every layer at lr 1e-3 on 20 readings of the shifted
-    phantom family, but on the shared 2-core CPU of 2026-12-01 (load average 11-16) its reduced
-    base run (300 phantoms) finished one epoch in 40 minutes and the comparison never ran. The
-    defaults are reasoned, to be replaced by figures: a peak rate 3x lower than from scratch
-    (the weights are already good), batch 8 and 6 epochs of at least 6 steps (a few dozen
-    readings make one-step epochs), stem and layer1 frozen and batch-norm statistics kept (a
-    batch of 8 crops estimates them worse than the parent's or the adapted ones), no phantom
-    replay (the parent's phantoms are left out of a fine-tune).
+    defaults) was compared by tests/benchmarks/bench_shift.py on 2026-12-02 (one base run, the
+    1,500-phantom draw 0; 20 readings of the shifted phantom family; seeds 0-2; SI RMSE on 150
+    held-out shifted frames): these defaults 0.0514 +- 0.0015, adapting batch norm first
+    0.0519 +- 0.0062, 15 epochs of 10 steps 0.0534 +- 0.0010, every layer at lr 1e-3
+    0.0595 +- 0.0072, replaying as many base phantoms as readings 0.0528 +- 0.0037. None beat
+    them, so they stay: peak rate 3x lower than from scratch, batch 8, 6 epochs of at least 6
+    steps, stem and layer1 frozen, batch-norm statistics kept, no phantom replay. One base
+    run only: the other draws as bases are still to run (README "The model").
     """
 
     # fills the ~20 minutes a user waits on a 2-core CPU
@@ -328,7 +329,7 @@ def config_from_options(values: Mapping[str, Any]) -> TrainConfig:
 
 
 # Fine-tuning a run on a few dozen readings (train --init RUN): settings left at their scratch
-# default take these. Measured on the shifted phantom family: see TrainConfig's docstring.
+# default take these. Compared on the shifted phantom family: see TrainConfig's docstring.
 FINETUNE_DEFAULTS: dict = {
     "lr": 3e-4,
     "batch": 8,

@@ -98,6 +98,7 @@ def plot(report: dict, path: Path) -> None:
         if key == "si_rmse":
             ax.axhline(0.03, color="grey", lw=0.8, label="goal 0.03")
         ax.set_xscale("log")
+        ax.minorticks_off()  # the log axis' minor labels ("3 x 10^1") overlap the readings
         ax.set_xticks(ns, [str(n) for n in ns])
         ax.set_xlabel("readings of the shifted family")
         ax.set_ylabel(label)
@@ -106,7 +107,7 @@ def plot(report: dict, path: Path) -> None:
     s = report["scale"]
     replicates = len(report.get("bases", [])) or 1
     fig.suptitle(
-        f"Shifted family ({report['shift']}), {s['name']} scale: base {s['n_base']} phantoms, "
+        f"Shifted phantom family, {s['name']} scale: base {s['n_base']} phantoms, "
         f"{s['epochs']} epochs, {replicates} base run(s); test {s['n_test']} frames",
         fontsize="small",
     )
