@@ -8,21 +8,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shift_report import summarise
+import numpy as np
 
 
-def _ms(entry: dict | None, digits: int, scale: float = 1.0) -> str:
-    """'mean ± SD' of a {"mean", "sd"} entry (the SD left out when there is one value)."""
-    if not entry or entry.get("mean") is None:
+def _cell(values, digits: int) -> str:
+    """'mean ± SD' (ddof 1) of the values given; the mean alone for one value, '–' for none."""
+    values = [float(v) for v in values if v is not None]
+    if not values:
         return "–"
-    mean = entry["mean"] * scale
-    if entry.get("n", 2) < 2:
+    mean = float(np.mean(values))
+    if len(values) == 1:
         return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {entry['sd'] * scale:.{digits}f}"
+    return f"{mean:.{digits}f} ± {float(np.std(values, ddof=1)):.{digits}f}"
+
+
+# (summarise_draws.py's name, digits) of each column after the draw and its training minutes
+DRAW_COLUMNS = (
+    ("model_mse", 5),
+    ("model_r2", 3),
+    ("model_pearson_r", 3),
+    ("model_icc", 3),
+    ("landmark_error_mm_median", 2),
+)
 
 
 def draws_table(report: dict) -> str:
@@ -31,34 +40,23 @@ def draws_table(report: dict) -> str:
         "| flagged |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for k, d in enumerate(report["draws"]):
-
-        def one(name, digits, d=d):
-            value = d.get(name)
-            return "–" if value is None else f"{value:.{digits}f}"
-
+    draws = report["draws"]
+    for k, d in enumerate(draws):
+        cells = [_cell([d.get(name)], digits) for name, digits in DRAW_COLUMNS]
         rows.append(
-            f"| {d['file'].split('.')[0] or k} | {one('train_min', 0)} | {one('model_mse', 5)} "
-            f"| {one('model_r2', 3)} | {one('model_pearson_r', 3)} | {one('model_icc', 3)} "
-            f"| {one('landmark_error_mm_median', 2)} | {one('flagged', 0)} |"
+            f"| {d['file'].split('.')[0] or k} | {_cell([d.get('train_min')], 0)} | "
+            + " | ".join(cells)
+            + f" | {_cell([d.get('flagged')], 0)} |"
         )
-    s = report["mean_sd"]
-    n = s.get("model_mse", {}).get("n", len(report["draws"]))
+    n = len(draws)
+    mean = [_cell([d.get(name) for d in draws], digits) for name, digits in DRAW_COLUMNS]
     rows.append(
-        f"| **mean ± SD ({n} draw{'s' if n != 1 else ''})** | {_ms(s.get('train_min'), 0)} "
-        f"| {_ms(s.get('model_mse'), 5)} | {_ms(s.get('model_r2'), 3)} "
-        f"| {_ms(s.get('model_pearson_r'), 3)} | {_ms(s.get('model_icc'), 3)} "
-        f"| {_ms(s.get('landmark_error_mm_median'), 2)} | {_ms(s.get('flagged'), 1)} |"
+        f"| **mean ± SD ({n} draw{'s' if n != 1 else ''})** "
+        f"| {_cell([d.get('train_min') for d in draws], 0)} | "
+        + " | ".join(mean)
+        + f" | {_cell([d.get('flagged') for d in draws], 1)} |"
     )
     return "\n".join(rows)
-
-
-def _with_n(summary: dict) -> dict:
-    """shift_report.summarise's entries with the replicate count each needs for _ms."""
-    n = summary.get("n", 2)
-    return {
-        k: {**v, "n": n} if isinstance(v, dict) and "mean" in v else v for k, v in summary.items()
-    }
 
 
 def shift_table(report: dict) -> str:
@@ -68,14 +66,13 @@ def shift_table(report: dict) -> str:
     ]
 
     def row(name: str, runs: list[dict], cpu_key: str | None = None) -> None:
-        s = _with_n(summarise(runs))
-        cpu = s.get("cpu_min")
-        if cpu_key:
-            cpu_values = [r[cpu_key]["cpu_min"] for r in runs if r.get(cpu_key)]
-            cpu = _with_n(summarise([{"cpu_min": v} for v in cpu_values])).get("cpu_min")
+        def col(key, digits):
+            return _cell([r.get(key) for r in runs], digits)
+
+        cpu = [(r.get(cpu_key) or {}).get("cpu_min") if cpu_key else r.get("cpu_min") for r in runs]
         rows.append(
-            f"| {name} | {s['n']} | {_ms(s.get('si_rmse'), 4)} | {_ms(s.get('si_bias'), 4)} "
-            f"| {_ms(s.get('landmark_error_mm_median'), 2)} | {_ms(cpu, 1)} |"
+            f"| {name} | {len(runs)} | {col('si_rmse', 4)} | {col('si_bias', 4)} "
+            f"| {col('landmark_error_mm_median', 2)} | {_cell(cpu, 1)} |"
         )
 
     bases = report["bases"]
@@ -107,12 +104,7 @@ def auroc_table(report: dict) -> str:
     )
     rows.append(f"| frames with an error > 0.05 | {big} |")
     for flag in flags:
-        cells = []
-        for _, runs in steps:
-            values = [r["auroc"].get(flag) for r in runs if r["auroc"].get(flag) is not None]
-            s = _with_n(summarise([{"auroc": {flag: v}} for v in values]))
-            entry = s["auroc"].get(flag)
-            cells.append(_ms({**entry, "n": len(values)} if entry else None, 2))
+        cells = [_cell([r["auroc"].get(flag) for r in runs], 2) for _, runs in steps]
         rows.append(f"| {flag.replace('_', ' ')} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
