@@ -36,7 +36,7 @@ from core.geometry import GeometryError, Landmarks, Spacing
 from core.store import Project
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shift_report import auroc, plot, summarise  # auroc: for other benchmarks too
+from shift_report import auroc, merge, plot, summarise  # auroc: for other benchmarks too
 
 SCALES = {
     "default": {"n_base": 1500, "epochs": 20, "n_test": 150, "n_pool": 300},
@@ -353,6 +353,14 @@ def main(argv=None) -> int:
     if args.plot_only:
         plot(json.loads(Path(args.plot_only).read_text()), Path(args.plot_only).with_suffix(".png"))
         return 0
+    if args.merge:
+        files = [Path(f) for f in args.merge.split(",")]
+        report = merge([json.loads(f.read_text()) for f in files], [f.name for f in files])
+        prefix = Path(args.out or files[0].with_name(files[0].stem + "-merged"))
+        Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=plain))
+        plot(report, Path(f"{prefix}.png"))
+        print(f"wrote {prefix}.json and .png", file=sys.stderr)
+        return 0
     scale = dict(SCALES[args.scale], name=args.scale)
     for key in ("n_base", "epochs", "n_test", "n_pool"):
         if getattr(args, key) is not None:
@@ -437,6 +445,13 @@ def _arguments(argv):
         "--option-seeds", type=int, default=1, help="replicates for the options other than defaults"
     )
     p.add_argument("--plot-only", default=None, metavar="JSON", help="redraw the PNG of a JSON")
+    p.add_argument(
+        "--merge",
+        default=None,
+        metavar="A.json,B.json",
+        help="write one report (JSON and PNG at --out) from reports of the same scale, e.g. base "
+        "runs measured in different sessions",
+    )
     p.add_argument("--work", default=None, help="folder for the projects (default: a temp folder)")
     p.add_argument("--out", default=None, help="PREFIX of the JSON and PNG")
     args = p.parse_args(argv)

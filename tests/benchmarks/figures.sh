@@ -7,6 +7,8 @@
 #     adaptation and fine-tuning on n = 5, 10, 20, 50 readings of the shifted family, the
 #     fine-tuning options at n = 20, the flags' AUROC.
 # usage (repository root): OUT=/some/dir DEVICE=auto bash tests/benchmarks/figures.sh
+# Split over sessions: DRAWS="1" trains and evaluates one draw (a trained draw is skipped), and
+# `bench_shift.py --merge A.json,B.json --out PREFIX` joins shift reports of different bases.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/figures}

@@ -50,6 +50,39 @@ def summarise(runs: list[dict]) -> dict:
     return out
 
 
+def merge(reports: list[dict], names: list[str] | None = None) -> dict:
+    """One report from several bench_shift reports of the same scale (e.g. base runs measured
+    in different sessions): their bases and fine-tunes side by side, summaries recomputed."""
+    if not reports:
+        raise ValueError("nothing to merge")
+    first = reports[0]
+    for r in reports[1:]:
+        for key in ("n_test", "n_pool"):
+            if r["scale"].get(key) != first["scale"].get(key):
+                raise ValueError(f"reports differ in {key}: cannot merge")
+        if r["finetune"].get("chosen_option") != first["finetune"].get("chosen_option"):
+            raise ValueError("reports fine-tuned with different chosen options")
+    merged: dict = {
+        "scale": first["scale"],
+        "shift": first.get("shift"),
+        "merged_from": names or [r.get("command", "") for r in reports],
+        "machine": [r.get("machine") for r in reports],
+        "command": [r.get("command") for r in reports],
+        "bases": [b for r in reports for b in r["bases"]],
+        "total_wall_min": round(sum(r.get("total_wall_min") or 0 for r in reports), 1),
+    }
+    for step in ("base_family_test", "zero_shot", "adapted"):
+        merged[step] = summarise([b[step] for b in merged["bases"]])
+    ft: dict = {"chosen_option": first["finetune"].get("chosen_option", "defaults")}
+    for part in ("curve", "options"):
+        keys = dict.fromkeys(k for r in reports for k in r["finetune"].get(part, {}))
+        ft[part] = {k: [x for r in reports for x in r["finetune"][part].get(k, [])] for k in keys}
+    ft["options_summary"] = {o: summarise(runs) for o, runs in ft["options"].items()}
+    ft["curve_summary"] = {n: summarise(runs) for n, runs in ft["curve"].items() if runs}
+    merged["finetune"] = ft
+    return merged
+
+
 def _mean_sd(values) -> dict:
     values = np.asarray(values, float)
     if len(values) == 0:
