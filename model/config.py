@@ -58,8 +58,9 @@ class TrainConfig:
     model SI MSE 0.00029, R2 0.976 and a median landmark error of 1.92 mm (seed 1: 20.7 min,
     MSE 0.00032, R2 0.973, 1.87 mm), on the previous phantom generator. Those runs never
     stopped early, so `patience` 0 (now the default: no early stop, the best validation epoch
-    kept) gives the same runs. On the current generator (draw 0 of figures.sh, fp32 CPU, 75 min):
-    MSE 0.00084, R2 0.941, 2.25 mm, still improving at epoch 20.
+    kept) gives the same runs. On the current generator (figures.sh, 3 draws of 1,500, seeds
+    0-2, fp32 CPU): MSE 0.00074 +- 0.00009, R2 0.951 +- 0.009, 2.22 +- 0.03 mm, still
+    improving at epoch 20 (README "The model").
 
     Fine-tuning (`init` a run; FINETUNE_DEFAULTS fill the settings left at their scratch
     defaults) was compared by tests/benchmarks/bench_shift.py on 2026-12-02 (one base run, the
