@@ -36,7 +36,7 @@ from core.geometry import GeometryError, Landmarks, Spacing
 from core.store import Project
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shift_report import auroc, merge, plot, summarise  # auroc: for other benchmarks too
+from shift_report import add_summaries, auroc, merge, plot  # auroc: for other benchmarks too
 
 SCALES = {
     "default": {"n_base": 1500, "epochs": 20, "n_test": 150, "n_pool": 300},
@@ -409,13 +409,10 @@ def main(argv=None) -> int:
         log(f"{path.stem}: adapted RMSE {entry['adapted']['si_rmse']:.4f}")
         report["bases"].append(entry)
         save()
-    for step in ("base_family_test", "zero_shot", "adapted"):
-        report[step] = summarise([b[step] for b in report["bases"]])
+    add_summaries(report)
     replicates = replicate_plan([p for p, _ in bases], args.seeds)
-    ft = finetune_grid(replicates, work, pool, test, args, log, save)
-    ft["options_summary"] = {o: summarise(r) for o, r in ft["options"].items()}
-    ft["curve_summary"] = {n: summarise(r) for n, r in ft["curve"].items() if r}
-    report["finetune"] = ft
+    report["finetune"] = finetune_grid(replicates, work, pool, test, args, log, save)
+    add_summaries(report)
     report["total_wall_min"] = round((time.perf_counter() - started) / 60, 1)
     save()
     plot(report, Path(f"{prefix}.png"))

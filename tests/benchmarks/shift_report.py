@@ -71,16 +71,24 @@ def merge(reports: list[dict], names: list[str] | None = None) -> dict:
         "bases": [b for r in reports for b in r["bases"]],
         "total_wall_min": round(sum(r.get("total_wall_min") or 0 for r in reports), 1),
     }
-    for step in ("base_family_test", "zero_shot", "adapted"):
-        merged[step] = summarise([b[step] for b in merged["bases"]])
     ft: dict = {"chosen_option": first["finetune"].get("chosen_option", "defaults")}
     for part in ("curve", "options"):
         keys = dict.fromkeys(k for r in reports for k in r["finetune"].get(part, {}))
         ft[part] = {k: [x for r in reports for x in r["finetune"][part].get(k, [])] for k in keys}
-    ft["options_summary"] = {o: summarise(runs) for o, runs in ft["options"].items()}
-    ft["curve_summary"] = {n: summarise(runs) for n, runs in ft["curve"].items() if runs}
     merged["finetune"] = ft
-    return merged
+    return add_summaries(merged)
+
+
+def add_summaries(report: dict) -> dict:
+    """The report with the mean ± SD of each step over its bases and of each fine-tuning n
+    and option over its replicates (recomputed from the runs it holds)."""
+    for step in ("base_family_test", "zero_shot", "adapted"):
+        report[step] = summarise([b[step] for b in report["bases"]])
+    ft = report.get("finetune")
+    if ft:
+        ft["options_summary"] = {o: summarise(runs) for o, runs in ft["options"].items()}
+        ft["curve_summary"] = {n: summarise(runs) for n, runs in ft["curve"].items() if runs}
+    return report
 
 
 def _mean_sd(values) -> dict:
