@@ -1,7 +1,7 @@
 """Benchmark: does reading in worklist order save readings, against reading in random order?
 
 Usage: python tests/benchmarks/bench_worklist.py [--scale micro|reduced|default] [--seeds 0,1,2]
-       [--base PROJECT] [--work DIR] [--out PREFIX] [--plot-only JSON]
+       [--base PROJECT] [--device auto|cpu|cuda] [--work DIR] [--out PREFIX] [--plot-only JSON]
 
 Plays the annotator with phantom truth. A base run trains on the base phantom family
 (tests/benchmarks/bench_shift.py's base_run); the project then receives a pool of unread cines
@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a sourc
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_shift import (
+    DEVICE,
     TEST_SEED,
     Clock,
     base_run,
@@ -141,7 +142,7 @@ def choose_worklist(project, run, unread: list[int], k: int) -> tuple[list[int],
     from model.infer import Predictor
     from model.predict import predict_project
 
-    predictor = Predictor.from_checkpoint(checkpoint_file(project, run), device="cpu")
+    predictor = Predictor.from_checkpoint(checkpoint_file(project, run), device=DEVICE["name"])
     t0 = time.perf_counter()
     predict_project(project, run, predictor, image_ids=unread)
     t1 = time.perf_counter()
@@ -175,7 +176,8 @@ def play(base: Path, work: Path, cines, test, seed: int, order: str, scale: dict
                 chosen = sorted(int(i) for i in rng.choice(unread, scale["k"], replace=False))
             read(project, chosen, truth)
             done += chosen
-            config = TrainConfig(init=str(run.id), seed=seed, threads=2).with_finetune_defaults()
+            config = TrainConfig(init=str(run.id), seed=seed, device=DEVICE["name"])
+            config = config.with_finetune_defaults()
             with Clock() as clock:
                 result = train(replace(config, **scale["finetune"]), project)
             run = project.run(result.run_id)
@@ -352,10 +354,12 @@ def main(argv=None) -> int:
         help="a trained project (e.g. a draw of tests/benchmarks/figures.sh) as the base run, "
         "instead of training one at --scale",
     )
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--work", default=None, help="folder for the projects (default: a temp folder)")
     p.add_argument("--out", default=None, help="PREFIX of the JSON and PNG")
     p.add_argument("--plot-only", default=None, metavar="JSON", help="redraw the PNG of a JSON")
     args = p.parse_args(argv)
+    DEVICE["name"] = args.device
     if args.plot_only:
         report = json.loads(Path(args.plot_only).read_text())
         report["summary"] = summarise(report)  # with this version's rules

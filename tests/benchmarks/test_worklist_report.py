@@ -1,0 +1,76 @@
+"""bench_worklist's arithmetic: the learning curves' summary, the readings saved at equal error
+and the paired (same seed) difference that decides whether a saving is shown."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_worklist import paired_difference, readings_at_equal_error, summarise
+
+
+def _curve(rmses: list[float], k: int = 10) -> list[dict]:
+    return [
+        {"readings": k * (r + 1), "si_rmse": v, "landmark_error_mm_median": 100 * v}
+        for r, v in enumerate(rmses)
+    ]
+
+
+def _report(worklist: list[list[float]], random: list[list[float]], zero_shot=0.08) -> dict:
+    return {
+        "zero_shot": {"si_rmse": zero_shot, "landmark_error_mm_median": 100 * zero_shot},
+        "curves": {
+            "worklist": {str(s): _curve(c) for s, c in enumerate(worklist)},
+            "random": {str(s): _curve(c) for s, c in enumerate(random)},
+        },
+    }
+
+
+def test_summary_starts_at_zero_shot_and_averages_seeds():
+    report = _report(
+        worklist=[[0.05, 0.030], [0.05, 0.029], [0.05, 0.031]],
+        random=[[0.06, 0.039], [0.06, 0.040], [0.06, 0.041]],
+    )
+    s = summarise(report)
+    assert s["random"]["readings"] == [0, 10, 20]
+    assert s["random"]["si_rmse_mean"] == pytest.approx([0.08, 0.06, 0.04])
+    assert s["random"]["si_rmse_sd"] == pytest.approx([0.0, 0.0, 0.001])
+    assert s["worklist"]["landmark_error_mm_median_mean"] == pytest.approx([8.0, 5.0, 3.0])
+    # Random reaches 0.04 with 20 readings; the worklist's mean curve crosses 0.04 halfway
+    # between 10 (0.05) and 20 (0.03) readings: 15 readings, a quarter saved.
+    eq = s["equal_error"]
+    assert eq["target_si_rmse"] == pytest.approx(0.04)
+    assert eq["random"] == pytest.approx(20)
+    assert eq["worklist"] == pytest.approx(15)
+    assert eq["saved_fraction"] == pytest.approx(0.25)
+    # Every seed's worklist ended 0.009-0.011 below its random: a saving beyond the noise.
+    final = s["final_paired"]
+    assert final["n"] == 3
+    assert final["mean"] == pytest.approx(-0.01)
+    assert final["beyond_2se"] is True
+
+
+def test_no_saving_when_random_never_beats_zero_shot():
+    s = summarise(_report(worklist=[[0.07], [0.07]], random=[[0.09], [0.08]], zero_shot=0.08))
+    assert s["equal_error"]["saved_fraction"] is None
+    assert s["equal_error"]["worklist"] is None
+
+
+def test_worklist_that_never_reaches_random_error_saves_nothing():
+    summary = {
+        "random": {"readings": [0, 10, 20], "si_rmse_mean": [0.08, 0.05, 0.04]},
+        "worklist": {"readings": [0, 10, 20], "si_rmse_mean": [0.08, 0.06, 0.05]},
+    }
+    eq = readings_at_equal_error(summary)
+    assert eq["worklist"] is None
+    assert eq["random"] == pytest.approx(20)
+    assert eq["saved_fraction"] is None
+
+
+def test_paired_difference_within_noise_is_not_a_saving():
+    got = paired_difference([0.01, -0.012, 0.003])
+    assert got["beyond_2se"] is False
+    assert got["mean"] == pytest.approx(0.000333, abs=1e-6)
+    assert paired_difference([-0.01])["beyond_2se"] is False  # one seed shows nothing
