@@ -2,6 +2,7 @@
 
 Usage: python tests/benchmarks/bench_worklist.py [--scale micro|reduced|default] [--seeds 0,1,2]
        [--base PROJECT] [--device auto|cpu|cuda] [--work DIR] [--out PREFIX] [--plot-only JSON]
+       python tests/benchmarks/bench_worklist.py --merge A.json,B.json --out PREFIX
 
 Plays the annotator with phantom truth. A base run trains on the base phantom family
 (tests/benchmarks/bench_shift.py's base_run); the project then receives a pool of unread cines
@@ -11,7 +12,8 @@ predictions) or at random, saves their truth as approved readings, fine-tunes th
 every reading so far (`train --init`, the fine-tuning defaults) and evaluates on held-out ED
 frames of the shifted family. Learning curves (SI RMSE against readings, both orders, several
 seeds) go to PREFIX.json and PREFIX.png, with the readings saved at equal error, and the time
-scoring takes (prediction, acquisition score and ranking) per frame.
+scoring takes (prediction, acquisition score and ranking) per frame. `--merge` joins the reports
+of runs on different base runs (e.g. the three draws, base i with seed i) into one.
 
 Scales: `default` is the product's setting (hours on 2 CPU cores); `micro` fits in about 25
 CPU minutes and shows the mechanism only: its figures are never the product's.
@@ -252,24 +254,37 @@ def readings_at_equal_error(summary: dict) -> dict:
 CURVE_KEYS = ("si_rmse", "landmark_error_mm_median")
 
 
+def zero_shot_of(report: dict, replicate: str) -> dict:
+    """The zero-shot figures a replicate's curve starts from: its own base run's (a merged
+    report holds several bases) or the report's one base run's."""
+    return report.get("zero_shots", {}).get(replicate) or report["zero_shot"]
+
+
 def summarise(report: dict) -> dict:
-    """Mean and SD over seeds of each order's curve (zero readings: zero-shot), the readings
-    saved at equal error and the paired (same seed) differences."""
+    """Mean and SD over replicates of each order's curve (zero readings: each replicate's
+    base run zero-shot), the readings saved at equal error and the paired (same replicate)
+    differences."""
     summary: dict = {}
     for order in ORDERS:
-        curves = list(report["curves"][order].values())
+        curves = report["curves"][order]
         if not curves:
             continue
-        rounds = min(len(c) for c in curves)
+        rounds = min(len(c) for c in curves.values())
+        first = next(iter(curves.values()))
         summary[order] = {
-            "readings": [0] + [curves[0][r]["readings"] for r in range(rounds)],
+            "readings": [0] + [first[r]["readings"] for r in range(rounds)],
             "seeds": len(curves),
         }
         for key in CURVE_KEYS:
-            values = np.array([[c[r][key] for r in range(rounds)] for c in curves])
+            values = np.array(
+                [
+                    [zero_shot_of(report, rep)[key]] + [c[r][key] for r in range(rounds)]
+                    for rep, c in curves.items()
+                ]
+            )
             sd = values.std(axis=0, ddof=1) if len(curves) > 1 else 0 * values[0]
-            summary[order][f"{key}_mean"] = [report["zero_shot"][key], *values.mean(axis=0)]
-            summary[order][f"{key}_sd"] = [0.0, *sd]
+            summary[order][f"{key}_mean"] = list(values.mean(axis=0))
+            summary[order][f"{key}_sd"] = list(sd)
     if all(o in summary for o in ORDERS):
         summary["equal_error"] = readings_at_equal_error(summary)
         paired = [
@@ -280,6 +295,51 @@ def summarise(report: dict) -> dict:
         summary["paired_worklist_minus_random"] = paired
         summary["final_paired"] = paired_difference([p[-1] for p in paired if p])
     return summary
+
+
+MUST_AGREE = ("n_test", "cines", "frames", "k", "rounds", "finetune")
+
+
+def merge(reports: list[dict], names: list[str]) -> dict:
+    """One report from several runs of this benchmark at the same scale on different base runs
+    (e.g. the draws, measured in different sessions): each replicate keyed "base/seed" with
+    its own base's zero-shot, the summary recomputed."""
+    if not reports:
+        raise ValueError("nothing to merge")
+    first = reports[0]
+    for r in reports[1:]:
+        for key in MUST_AGREE:
+            if r["scale"].get(key) != first["scale"].get(key):
+                raise ValueError(f"reports differ in {key}: cannot merge")
+        if r.get("shift") != first.get("shift"):
+            raise ValueError("reports evaluate on different shifted families: cannot merge")
+    merged: dict = {
+        "scale": first["scale"],
+        "shift": first.get("shift"),
+        "merged_from": names,
+        "machine": [r.get("machine") for r in reports],
+        "command": [r.get("command") for r in reports],
+        "core_timing": [r.get("core_timing") for r in reports],
+        "bases": [],
+        "zero_shots": {},
+        "curves": {o: {} for o in ORDERS},
+        "total": {
+            "wall_min": round(sum((r.get("total") or {}).get("wall_min") or 0 for r in reports), 1)
+        },
+    }
+    for i, r in enumerate(reports):
+        base = r.get("base", {})
+        name = Path(base["project"]).stem if base.get("project") else f"report{i}"
+        merged["bases"].append({"name": name, **base, "zero_shot": r["zero_shot"]})
+        for order in ORDERS:
+            for seed, curve in r["curves"][order].items():
+                merged["curves"][order][f"{name}/{seed}"] = curve
+                merged["zero_shots"][f"{name}/{seed}"] = r["zero_shot"]
+    merged["zero_shot"] = {
+        k: float(np.mean([r["zero_shot"][k] for r in reports])) for k in CURVE_KEYS
+    }
+    merged["summary"] = summarise(merged)
+    return merged
 
 
 def paired_difference(diffs: list[float]) -> dict:
@@ -307,9 +367,9 @@ def plot(report: dict, path: Path) -> None:
             if order not in summary:
                 continue
             s = summary[order]
-            for curve in report["curves"][order].values():
+            for rep, curve in report["curves"][order].items():
                 xs = [0] + [c["readings"] for c in curve]
-                ys = [report["zero_shot"][key]] + [c[key] for c in curve]
+                ys = [zero_shot_of(report, rep)[key]] + [c[key] for c in curve]
                 ax.plot(xs, ys, color=colour, alpha=0.25, lw=0.8)
             ax.errorbar(
                 s["readings"],
@@ -318,7 +378,7 @@ def plot(report: dict, path: Path) -> None:
                 color=colour,
                 marker="o",
                 capsize=3,
-                label=f"{order} order, mean ± SD of {s['seeds']} seeds",
+                label=f"{order} order, mean ± SD of {s['seeds']} replicates",
             )
         if key == "si_rmse":
             ax.axhline(0.03, color="grey", lw=0.8, label="reader level 0.03")
@@ -358,8 +418,22 @@ def main(argv=None) -> int:
     p.add_argument("--work", default=None, help="folder for the projects (default: a temp folder)")
     p.add_argument("--out", default=None, help="PREFIX of the JSON and PNG")
     p.add_argument("--plot-only", default=None, metavar="JSON", help="redraw the PNG of a JSON")
+    p.add_argument(
+        "--merge",
+        default=None,
+        metavar="A.json,B.json",
+        help="join reports of different base runs into one (JSON and PNG at --out PREFIX)",
+    )
     args = p.parse_args(argv)
     DEVICE["name"] = args.device
+    if args.merge:
+        files = [Path(f) for f in args.merge.split(",")]
+        report = merge([json.loads(f.read_text()) for f in files], [f.name for f in files])
+        prefix = Path(args.out or files[0].with_name(files[0].stem + "-merged"))
+        Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=plain))
+        plot(report, Path(f"{prefix}.png"))
+        print(f"wrote {prefix}.json and .png", file=sys.stderr)
+        return 0
     if args.plot_only:
         report = json.loads(Path(args.plot_only).read_text())
         report["summary"] = summarise(report)  # with this version's rules
@@ -383,7 +457,12 @@ def main(argv=None) -> int:
             f"[{(time.perf_counter() - started) / 60:5.1f} min] {msg}", file=sys.stderr, flush=True
         )
 
-    report: dict = {"scale": scale, "machine": machine(), "curves": {o: {} for o in ORDERS}}
+    report: dict = {
+        "scale": scale,
+        "machine": machine(),
+        "command": " ".join(sys.argv),
+        "curves": {o: {} for o in ORDERS},
+    }
 
     def save() -> None:
         report["summary"] = summarise(report) if "zero_shot" in report else {}

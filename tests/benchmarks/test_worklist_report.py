@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_worklist import paired_difference, readings_at_equal_error, summarise
+from bench_worklist import merge, paired_difference, readings_at_equal_error, summarise
 
 
 def _curve(rmses: list[float], k: int = 10) -> list[dict]:
@@ -18,8 +18,13 @@ def _curve(rmses: list[float], k: int = 10) -> list[dict]:
     ]
 
 
-def _report(worklist: list[list[float]], random: list[list[float]], zero_shot=0.08) -> dict:
+def _report(
+    worklist: list[list[float]], random: list[list[float]], zero_shot=0.08, base="draw0"
+) -> dict:
     return {
+        "scale": {"n_test": 150, "cines": 40, "frames": 10, "k": 10, "rounds": 2, "finetune": {}},
+        "shift": {"family": "shifted"},
+        "base": {"project": f"/figures/{base}.sphericity"},
         "zero_shot": {"si_rmse": zero_shot, "landmark_error_mm_median": 100 * zero_shot},
         "curves": {
             "worklist": {str(s): _curve(c) for s, c in enumerate(worklist)},
@@ -74,3 +79,32 @@ def test_paired_difference_within_noise_is_not_a_saving():
     assert got["beyond_2se"] is False
     assert got["mean"] == pytest.approx(0.000333, abs=1e-6)
     assert paired_difference([-0.01])["beyond_2se"] is False  # one seed shows nothing
+
+
+def test_merge_keys_replicates_by_base_and_starts_each_from_its_own_zero_shot():
+    a = _report(worklist=[[0.05, 0.03], [0.05, 0.03]], random=[[0.06, 0.04], [0.06, 0.04]])
+    b = _report(worklist=[[0.07, 0.05]], random=[[0.08, 0.06]], zero_shot=0.10, base="draw1")
+    b["curves"] = {o: {"1": c["0"]} for o, c in b["curves"].items()}  # draw 1 ran seed 1
+    merged = merge([a, b], ["a.json", "b.json"])
+    assert list(merged["curves"]["random"]) == ["draw0/0", "draw0/1", "draw1/1"]
+    assert [x["name"] for x in merged["bases"]] == ["draw0", "draw1"]
+    s = merged["summary"]
+    assert s["random"]["seeds"] == 3
+    # Zero readings: the mean of the replicates' own zero-shots (0.08, 0.08, 0.10).
+    assert s["random"]["si_rmse_mean"][0] == pytest.approx(0.26 / 3)
+    assert s["random"]["si_rmse_sd"][0] > 0
+    assert s["worklist"]["si_rmse_mean"][1:] == pytest.approx([0.17 / 3, 0.11 / 3])
+    assert s["final_paired"]["n"] == 3
+    assert s["final_paired"]["mean"] == pytest.approx(-0.01)
+
+
+def test_merge_refuses_reports_of_different_settings():
+    a = _report(worklist=[[0.05]], random=[[0.06]])
+    b = _report(worklist=[[0.05]], random=[[0.06]], base="draw1")
+    b["scale"]["k"] = 5
+    with pytest.raises(ValueError, match="k"):
+        merge([a, b], ["a", "b"])
+    b["scale"]["k"] = 10
+    b["shift"] = {"family": "other"}
+    with pytest.raises(ValueError, match="shifted famil"):
+        merge([a, b], ["a", "b"])
