@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import shiboken6
 
 matplotlib.use("QtAgg")
 
@@ -27,6 +28,13 @@ class PlotWidget(FigureCanvasQTAgg):
         self.figure = Figure(figsize=(width_in, height_in), layout="constrained")
         super().__init__(self.figure)
         self.setParent(parent)
+
+    def update(self, *args) -> None:
+        """Qt's update, skipped once the widget is gone: matplotlib's idle draw renders first and
+        then calls update(), and a garbage collection during the render can delete the window
+        the canvas sat in (it printed "Internal C++ object (PlotWidget) already deleted")."""
+        if shiboken6.isValid(self):
+            super().update(*args)
 
     def export(self, path: str | Path) -> Path:
         path = Path(path)

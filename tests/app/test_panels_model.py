@@ -202,3 +202,16 @@ def test_train_form_keeps_advanced_settings_folded_and_reads_a_learning_rate_as_
     qtbot.keyClicks(lr.lineEdit(), "abc")  # refused by the validator: the value stays
     lr.interpretText()
     assert lr.value() == pytest.approx(3e-4)
+
+
+def test_a_plot_whose_window_is_gone_ignores_the_idle_draws_update(qtbot):
+    import shiboken6
+
+    from app.panels.plot_widget import PlotWidget
+
+    plot = PlotWidget()
+    plot.figure.add_subplot().plot([0, 1], [1, 0])
+    plot.draw()  # the render, then Qt's update: fine while the widget lives
+    shiboken6.delete(plot)  # what a collected parent window does to its children
+    plot.update()  # matplotlib's draw() ends with this; before the guard it raised
+    assert not shiboken6.isValid(plot)
