@@ -392,7 +392,7 @@ def plot(report: dict, path: Path) -> None:
     verdict = ""
     if saved is not None:
         real = summary.get("final_paired", {}).get("beyond_2se")
-        verdict = f"; readings saved at equal error {saved:.0%}" + (
+        verdict = f"\nreadings saved at equal error {saved:.0%}" + (
             "" if real else " (paired difference within noise: no saving shown)"
         )
     fig.suptitle(
