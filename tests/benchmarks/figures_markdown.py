@@ -1,7 +1,9 @@
 """The README's model tables, written from the benchmarks' JSON (no figure typed by hand).
 
 usage: python tests/benchmarks/figures_markdown.py [--draws DRAWS.json] [--shift SHIFT.json]
-DRAWS.json is summarise_draws.py's output, SHIFT.json bench_shift.py's report. Prints Markdown.
+       [--worklist WORKLIST.json]
+DRAWS.json is summarise_draws.py's output, SHIFT.json bench_shift.py's report, WORKLIST.json
+bench_worklist.py's. Prints Markdown.
 """
 
 from __future__ import annotations
@@ -109,17 +111,49 @@ def auroc_table(report: dict) -> str:
     return "\n".join(rows)
 
 
+def worklist_table(report: dict) -> str:
+    """Both orders' learning curves, one row per round: mean ± SD over the replicates (zero
+    readings: each replicate's zero-shot) and the same-replicate difference."""
+    from bench_worklist import zero_shot_of
+
+    curves = report["curves"]
+    reps = [r for r in curves["worklist"] if r in curves["random"]]
+    rounds = min(len(curves[o][r]) for o in curves for r in reps)
+
+    def at(order: str, rep: str, k: int, key: str) -> float:
+        return zero_shot_of(report, rep)[key] if k == 0 else curves[order][rep][k - 1][key]
+
+    rows = [
+        "| readings | SI RMSE, worklist order | SI RMSE, random order | worklist − random "
+        "(same replicate) | landmark error (mm), worklist | landmark error (mm), random |",
+        "|---|---|---|---|---|---|",
+    ]
+    for k in range(rounds + 1):
+        n = 0 if k == 0 else curves["worklist"][reps[0]][k - 1]["readings"]
+        si = {o: [at(o, r, k, "si_rmse") for r in reps] for o in ("worklist", "random")}
+        lm = {o: [at(o, r, k, "landmark_error_mm_median") for r in reps] for o in si}
+        diff = "–" if k == 0 else _cell(np.subtract(si["worklist"], si["random"]), 4)
+        rows.append(
+            f"| {n} | {_cell(si['worklist'], 4)} | {_cell(si['random'], 4)} | {diff} "
+            f"| {_cell(lm['worklist'], 2)} | {_cell(lm['random'], 2)} |"
+        )
+    return "\n".join(rows)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--draws", type=Path)
     p.add_argument("--shift", type=Path)
+    p.add_argument("--worklist", type=Path)
     args = p.parse_args(argv)
     if args.draws:
         print(draws_table(json.loads(args.draws.read_text())), end="\n\n")
     if args.shift:
         report = json.loads(args.shift.read_text())
         print(shift_table(report), end="\n\n")
-        print(auroc_table(report))
+        print(auroc_table(report), end="\n\n")
+    if args.worklist:
+        print(worklist_table(json.loads(args.worklist.read_text())))
     return 0
 
 

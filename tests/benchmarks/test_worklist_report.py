@@ -108,3 +108,14 @@ def test_merge_refuses_reports_of_different_settings():
     b["shift"] = {"family": "other"}
     with pytest.raises(ValueError, match="shifted famil"):
         merge([a, b], ["a", "b"])
+
+
+def test_readme_table_rows_are_rounds_with_the_paired_difference():
+    from figures_markdown import worklist_table
+
+    a = _report(worklist=[[0.05, 0.030], [0.05, 0.029]], random=[[0.06, 0.039], [0.06, 0.041]])
+    rows = worklist_table(a).splitlines()
+    assert len(rows) == 2 + 3  # header, rule, 0, 10 and 20 readings
+    assert rows[2].startswith("| 0 | 0.0800 ± 0.0000 | 0.0800 ± 0.0000 | – |")
+    # 20 readings: worklist 0.0295 ± 0.0007, random 0.0400 ± 0.0014, differences -0.009, -0.012
+    assert rows[4].startswith("| 20 | 0.0295 ± 0.0007 | 0.0400 ± 0.0014 | -0.0105 ± 0.0021 |")
