@@ -70,8 +70,9 @@ class TrainConfig:
     0.0595 +- 0.0072, replaying as many base phantoms as readings 0.0528 +- 0.0037. None beat
     them, so they stay: peak rate 3x lower than from scratch, batch 8, 6 epochs of at least 6
     steps, stem and layer1 frozen, batch-norm statistics kept, no phantom replay. The options
-    were compared on one base; the defaults at n = 20 on all three draws as bases (5
-    replicates): 0.0519 +- 0.0018 (README "The model").
+    were compared on one base; the defaults on all three draws as bases (5 replicates each):
+    0.062 +- 0.005 on 5 readings, 0.055 +- 0.004 on 10, 0.052 +- 0.002 on 20, 0.053 +- 0.004
+    on 50 (README "From phantoms to a group's own hearts").
     """
 
     # fills the ~20 minutes a user waits on a 2-core CPU
