@@ -14,6 +14,14 @@ class StoreError(Exception):
     """Something about the project database went wrong (missing, not a project, bad input)."""
 
 
+def check_text(value: str, what: str) -> str:
+    """`value` if both backends can store it: PostgreSQL's text refuses the NUL character, so a
+    project refuses it everywhere (a SQLite project moved to a server must not lose it)."""
+    if "\x00" in value:
+        raise StoreError(f"{what} contains a NUL character (\\x00), which cannot be stored")
+    return value
+
+
 class NotFoundError(StoreError, LookupError):
     """The asked-for image, reading, run or series does not exist in the project."""
 

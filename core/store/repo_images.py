@@ -14,7 +14,7 @@ from core.geometry import Spacing
 from core.series_names import SeriesName, series_names
 from core.splits import split_group
 from core.store import pixels as pixel_codec
-from core.store.errors import NotFoundError, StoreError
+from core.store.errors import NotFoundError, StoreError, check_text
 from core.store.models import (
     ROLES,
     SOURCES,
@@ -74,7 +74,7 @@ class ImagesMixin:
     def ensure_annotator(self, name: str, role: Role = "annotator") -> int:
         """The annotator's id, created with `role` if new (an existing role is kept)."""
         _check(role, ROLES, "role")
-        name = name.strip()
+        name = check_text(name.strip(), "the annotator's name")
         if not name:
             raise StoreError("an annotator needs a name")
         found = self.session.scalar(select(Annotator.id).where(Annotator.name == name))

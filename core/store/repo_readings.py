@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.geometry import UNKNOWN_SPACING, GeometryError, Landmarks, Point, Spacing, measure
 from core.reference import reference_statuses
-from core.store.errors import ConflictError, NotFoundError, StoreError
+from core.store.errors import ConflictError, NotFoundError, StoreError, check_text
 from core.store.models import STATUSES, Annotator, Image, Reading, ReadingAudit, utcnow
 from core.store.records import AuditEntry, ReadingInfo, aware, reading_info, reading_state
 from core.vocab import ReadingStatus
@@ -90,6 +90,7 @@ class ReadingsMixin:
         version goes up by one and an audit row records before and after.
         """
         _check_status(status)
+        check_text(note, "the note")
         image = self.session.get(Image, image_id)
         if image is None:
             raise NotFoundError(f"image {image_id} does not exist")
@@ -131,6 +132,8 @@ class ReadingsMixin:
     ) -> ReadingInfo:
         """Change a reading's status (review); ConflictError if it changed since it was loaded."""
         _check_status(status)
+        if note is not None:
+            check_text(note, "the note")
         reading = self.session.get(Reading, reading_id)
         if reading is None:
             raise NotFoundError(f"reading {reading_id} does not exist")

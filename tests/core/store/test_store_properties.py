@@ -4,13 +4,14 @@ import itertools
 import math
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from store_helpers import SPACING, frame
 
 from core.geometry import GeometryError, Landmarks, measure
-from core.store import ConflictError, Project
+from core.store import ConflictError, Project, StoreError
 
 SIDE = 64
 
@@ -53,6 +54,11 @@ def test_random_landmarks_round_trip_exactly(project_url):
         @settings(max_examples=60)
         def check(landmarks, note):
             annotator = project.ensure_annotator(f"reader {next(names)}")
+            if "\x00" in note:  # PostgreSQL cannot store NUL: every backend refuses it alike
+                with pytest.raises(StoreError, match="NUL"):
+                    project.save_reading(image, annotator, landmarks, note=note)
+                assert project.reading(image, annotator) is None
+                return
             project.save_reading(image, annotator, landmarks, note=note)
             stored = project.reading(image, annotator)
             assert stored.landmarks == landmarks  # bit-exact floats
@@ -143,3 +149,24 @@ def test_random_save_sequences_behave_like_a_model_dict(project_url):
             assert stored == model
 
         check()
+
+
+def test_nul_in_a_note_or_a_name_is_refused_on_every_backend(project_url):
+    landmarks = Landmarks(
+        apex=(32, 10), hinge_a=(26, 50), hinge_b=(38, 50), w1=(24, 30), w2=(40, 30)
+    )
+    with Project.create(project_url) as project:
+        series = project.add_series("s")
+        image, _ = project.add_image(
+            series, frame(1, shape=(SIDE, SIDE)), frame_index=0, spacing=SPACING
+        )
+        with pytest.raises(StoreError, match="name contains a NUL"):
+            project.ensure_annotator("reader\x00")
+        reader = project.ensure_annotator("reader", role="reviewer")
+        saved = project.save_reading(image, reader, landmarks, note="fine")
+        with pytest.raises(StoreError, match="note contains a NUL"):
+            project.set_reading_status(
+                saved.id, "approved", by_annotator_id=reader, note="a\x00", expected_version=1
+            )
+        stored = project.reading(image, reader)
+        assert (stored.status, stored.note, stored.version) == ("draft", "fine", 1)
