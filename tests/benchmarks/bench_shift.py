@@ -347,6 +347,18 @@ def replicate_plan(bases: list[Path], seeds: list[int]) -> list[tuple[Path, int]
     return list(zip(bases, seeds, strict=True))
 
 
+def merge_command(files_arg: str, out: str | None, merge_reports, plot_report) -> int:
+    """`--merge A.json,B.json [--out PREFIX]` of a benchmark: its merge of the reports, written
+    as PREFIX.json and PREFIX.png (default: beside the first, "-merged")."""
+    files = [Path(f) for f in files_arg.split(",")]
+    report = merge_reports([json.loads(f.read_text()) for f in files], [f.name for f in files])
+    prefix = Path(out or files[0].with_name(files[0].stem + "-merged"))
+    Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=plain))
+    plot_report(report, Path(f"{prefix}.png"))
+    print(f"wrote {prefix}.json and .png", file=sys.stderr)
+    return 0
+
+
 def main(argv=None) -> int:
     args = _arguments(argv)
     DEVICE["name"] = args.device
@@ -354,13 +366,7 @@ def main(argv=None) -> int:
         plot(json.loads(Path(args.plot_only).read_text()), Path(args.plot_only).with_suffix(".png"))
         return 0
     if args.merge:
-        files = [Path(f) for f in args.merge.split(",")]
-        report = merge([json.loads(f.read_text()) for f in files], [f.name for f in files])
-        prefix = Path(args.out or files[0].with_name(files[0].stem + "-merged"))
-        Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=plain))
-        plot(report, Path(f"{prefix}.png"))
-        print(f"wrote {prefix}.json and .png", file=sys.stderr)
-        return 0
+        return merge_command(args.merge, args.out, merge, plot)
     scale = dict(SCALES[args.scale], name=args.scale)
     for key in ("n_base", "epochs", "n_test", "n_pool"):
         if getattr(args, key) is not None:

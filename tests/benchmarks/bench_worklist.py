@@ -43,6 +43,7 @@ from bench_shift import (
     evaluate_on,
     existing_base,
     machine,
+    merge_command,
     phantoms,
     plain,
 )
@@ -434,13 +435,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     DEVICE["name"] = args.device
     if args.merge:
-        files = [Path(f) for f in args.merge.split(",")]
-        report = merge([json.loads(f.read_text()) for f in files], [f.name for f in files])
-        prefix = Path(args.out or files[0].with_name(files[0].stem + "-merged"))
-        Path(f"{prefix}.json").write_text(json.dumps(report, indent=1, default=plain))
-        plot(report, Path(f"{prefix}.png"))
-        print(f"wrote {prefix}.json and .png", file=sys.stderr)
-        return 0
+        return merge_command(args.merge, args.out, merge, plot)
     if args.plot_only:
         report = json.loads(Path(args.plot_only).read_text())
         report["summary"] = summarise(report)  # with this version's rules
