@@ -63,16 +63,15 @@ class TrainConfig:
     improving at epoch 20 (README "The model").
 
     Fine-tuning (`init` a run; FINETUNE_DEFAULTS fill the settings left at their scratch
-    defaults) was compared by tests/benchmarks/bench_shift.py on 2026-12-02 (one base run, the
-    1,500-phantom draw 0; 20 readings of the shifted phantom family; seeds 0-2; SI RMSE on 150
-    held-out shifted frames): these defaults 0.0514 +- 0.0015, adapting batch norm first
-    0.0519 +- 0.0062, 15 epochs of 10 steps 0.0534 +- 0.0010, every layer at lr 1e-3
-    0.0595 +- 0.0072, replaying as many base phantoms as readings 0.0528 +- 0.0037. None beat
+    defaults) was compared by tests/benchmarks/bench_shift.py on 2026-12-02 (the three
+    1,500-phantom draws as bases, 5 replicates; 20 readings of the shifted phantom family; SI
+    RMSE on 150 held-out shifted frames): these defaults 0.0519 +- 0.0018, adapting batch norm
+    first 0.0530 +- 0.0052, 15 epochs of 10 steps 0.0528 +- 0.0011, every layer at lr 1e-3
+    0.0579 +- 0.0064, replaying as many base phantoms as readings 0.0580 +- 0.0083. None beat
     them, so they stay: peak rate 3x lower than from scratch, batch 8, 6 epochs of at least 6
-    steps, stem and layer1 frozen, batch-norm statistics kept, no phantom replay. The options
-    were compared on one base; the defaults on all three draws as bases (5 replicates each):
-    0.062 +- 0.005 on 5 readings, 0.055 +- 0.004 on 10, 0.052 +- 0.002 on 20, 0.053 +- 0.004
-    on 50 (README "From phantoms to a group's own hearts").
+    steps, stem and layer1 frozen, batch-norm statistics kept, no phantom replay. With them:
+    0.062 +- 0.005 on 5 readings, 0.055 +- 0.004 on 10, 0.053 +- 0.004 on 50 (README "From
+    phantoms to a group's own hearts").
     """
 
     # fills the ~20 minutes a user waits on a 2-core CPU
